@@ -1,0 +1,140 @@
+# winops.golang developer entry points.
+#
+#   make site    run playbooks/site.yml against $(INVENTORY) (simulated hosts by default)
+#   make test    lint, ansible-test sanity and the pytest suite
+#
+# Everything else here is an internal step of those two. The first run creates
+# .venv with the pinned requirements and links the repository into
+# .collections/ansible_collections/winops/golang; later runs reuse both until
+# requirements/*.txt change. The repository path must not contain spaces.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.NOTPARALLEL:
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INVENTORY ?= inventories/simulated/hosts.yml
+PLAYBOOK ?= playbooks/site.yml
+# Extra arguments, e.g. make site ANSIBLE_ARGS='--check --diff -l build_hosts'
+ANSIBLE_ARGS ?=
+# pytest workers: every test keeps its simulated hosts in its own tmp_path,
+# so the suite is safe to spread over processes. PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+# ansible-test sanity: SANITY=0 leaves it out; SANITY_ARGS adds options
+# (e.g. SANITY_ARGS='--test validate-modules').
+SANITY ?= 1
+SANITY_ARGS ?=
+
+COLLECTIONS_DIR := .collections
+COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/winops/golang
+CONTROLLER_STAMP := $(VENV)/.installed-controller
+TEST_STAMP := $(VENV)/.installed-test
+# ansible-test sanity works on a copy of the collection under $(CACHE_DIR)
+# (see tools/sanity.sh), where its own virtual environments are kept too.
+CACHE_DIR := .cache
+
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS_DIR)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help site test venv venv-controller collection lint ruff yamllint ansible-lint \
+	changelog-lint sanity pytest clean distclean build
+
+help:
+	@echo 'Usage:'
+	@echo '  make site   run $(PLAYBOOK) against $(INVENTORY)'
+	@echo '              (INVENTORY=... ANSIBLE_ARGS="--check --diff" to change)'
+	@echo '  make test   ruff, yamllint, ansible-lint, changelog lint,'
+	@echo '              ansible-test sanity and pytest'
+	@echo 'Internal: venv collection lint sanity pytest build clean distclean'
+
+# ---------------------------------------------------------------- environment
+
+$(VENV)/pyvenv.cfg:
+	$(PYTHON) -m venv $(VENV)
+
+$(CONTROLLER_STAMP): requirements/controller.txt | $(VENV)/pyvenv.cfg
+	$(BIN)/python -m pip install --progress-bar off -r requirements/controller.txt
+	touch $@
+
+$(TEST_STAMP): requirements/controller.txt requirements/test.txt | $(VENV)/pyvenv.cfg
+	$(BIN)/python -m pip install --progress-bar off -r requirements/test.txt
+	touch $@ $(CONTROLLER_STAMP)
+
+venv-controller: $(CONTROLLER_STAMP)
+venv: $(TEST_STAMP)
+
+# .collections/ansible_collections/winops/golang -> the repository root
+collection:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@if [ "$$(readlink $(COLLECTION_LINK) 2>/dev/null)" != "../../.." ]; then \
+		rm -rf $(COLLECTION_LINK); \
+		ln -s ../../.. $(COLLECTION_LINK); \
+		echo "linked $(COLLECTION_LINK) -> repository root"; \
+	fi
+
+# ----------------------------------------------------------------------- site
+
+site: venv-controller collection
+	$(BIN)/ansible-playbook -i $(INVENTORY) $(PLAYBOOK) $(ANSIBLE_ARGS)
+
+# ----------------------------------------------------------------------- test
+
+# Every step runs even when an earlier one fails, so one run reports all
+# problems; the exit status is non-zero when any step failed. pytest runs last.
+TEST_STEPS := ruff yamllint ansible-lint changelog-lint sanity pytest
+
+test: venv collection
+	@failed=""; \
+	for step in $(TEST_STEPS); do \
+		echo "== make $$step"; \
+		$(MAKE) $$step || failed="$$failed $$step"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "== make test: FAILED:$$failed" >&2; exit 1; fi
+
+lint: ruff yamllint ansible-lint changelog-lint
+
+ruff: venv
+	$(BIN)/ruff check .
+
+yamllint: venv
+	$(BIN)/yamllint .
+
+ansible-lint: venv collection
+	$(BIN)/ansible-lint
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+sanity: venv
+ifeq ($(SANITY),1)
+	bash tools/sanity.sh $(BIN) $(CACHE_DIR) $(SANITY_ARGS)
+else
+	@echo 'sanity: skipped (SANITY=$(SANITY))'
+endif
+
+pytest: venv collection
+	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
+
+# --------------------------------------------------------------------- other
+
+# Build the Galaxy artifact (winops-golang-<version>.tar.gz) in the repository root.
+build: venv-controller
+	$(BIN)/ansible-galaxy collection build --force .
+
+clean:
+	rm -rf $(CACHE_DIR) $(COLLECTIONS_DIR) .pytest_cache .ruff_cache .hypothesis tests/output
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) .winsim .ansible

@@ -1,0 +1,12 @@
+"""The op map: every op of docs/agent-protocol.md that the simulated host implements."""
+
+from __future__ import annotations
+
+from . import ops_env, ops_files, ops_registry, ops_system, ops_transfer
+from .opspec import OpSpec
+
+OPS: dict[str, OpSpec] = {
+    spec.name: spec
+    for module in (ops_system, ops_env, ops_registry, ops_files, ops_transfer)
+    for spec in module.OPS
+}
