@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -88,7 +89,8 @@ class RealTarget(Target):
     def _ansible(self, module: str, args: dict[str, Any]) -> dict[str, Any]:
         tree = Path(tempfile.mkdtemp(dir=self.workdir))
         proc = subprocess.run(
-            ["ansible", "winhost", "-i", str(self.inventory), "-m", module,
+            [str(Path(sys.executable).with_name("ansible")), "winhost",
+             "-i", str(self.inventory), "-m", module,
              "-a", json.dumps(args), "-t", str(tree)],
             capture_output=True, text=True, check=False, timeout=900,
         )
