@@ -13,6 +13,7 @@
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsFiles
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsTransfer
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsSystem
+#AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsNetwork
 
 $ErrorActionPreference = 'Stop'
 
@@ -51,6 +52,8 @@ $opMap = @{
     'file.extract' = 'Expand-WinopsArchive'
     'path.which' = 'Find-WinopsOnPath'
     'exec' = 'Invoke-WinopsExec'
+    'net.get' = 'Get-WinopsNetwork'
+    'net.set' = 'Set-WinopsNetwork'
 }
 $envWriteOps = @('env.set', 'env.remove')
 
