@@ -27,6 +27,10 @@ class ActionModule(AgentAction):
         i_user = batch.add("env.get", scope="user")
         i_which = batch.add("path.which", name="go.exe", read=["..\\VERSION"])
         i_msi = batch.add("file.read", path=go_facts.MSI_GOROOT + "\\VERSION", max_bytes=4096)
+        i_managed = batch.add("file.read", path=go_facts.MANAGED_ROOT + "\\"
+                              + go_facts.MANAGED_STATE, max_bytes=1048576)
+        i_current = batch.add("file.stat", path=go_facts.MANAGED_ROOT + "\\"
+                              + go_facts.MANAGED_CURRENT)
         res = client.run(batch, check_mode=False)
 
         host = res[i_facts]
@@ -39,6 +43,14 @@ class ActionModule(AgentAction):
             if msi.get("exists")
             else None
         )
+        managed = res[i_managed]
+        managed_text = (
+            base64.b64decode(managed["content_b64"]).decode("utf-8-sig", "replace")
+            if managed.get("exists")
+            else None
+        )
+        current = res[i_current]
+        current_target = current.get("target") if current.get("type") == "junction" else None
         facts = {
             "os": host["os"],
             "powershell_version": host["powershell_version"],
@@ -53,5 +65,6 @@ class ActionModule(AgentAction):
             "unknown_go_names": {"machine": machine_other, "user": user_other},
             "path_go_bins": go_facts.go_bin_entries(matches),
             "toolchains": go_facts.toolchains(matches, msi_text),
+            "managed_toolchains": go_facts.managed_toolchains(managed_text, current_target),
         }
         return {"changed": False, "ansible_facts": {"winops_go": facts}}

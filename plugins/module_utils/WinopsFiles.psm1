@@ -672,6 +672,123 @@ function Expand-WinopsZipToStaging {
     }
 }
 
+function Read-WinopsFirstLine {
+    <#
+    .SYNOPSIS
+    The first line of a stream's text (UTF-8, BOM dropped), trailing white space trimmed.
+    Reads at most 4096 bytes.
+    #>
+    param([Parameter(Mandatory = $true)][System.IO.Stream]$Stream)
+    $buffer = New-Object -TypeName byte[] -ArgumentList 4096
+    $total = 0
+    while ($total -lt $buffer.Length) {
+        $read = $Stream.Read($buffer, $total, $buffer.Length - $total)
+        if ($read -le 0) {
+            break
+        }
+        $total += $read
+    }
+    $text = (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false).GetString($buffer, 0, $total)
+    $text = $text.TrimStart([char]0xFEFF)
+    $end = $text.IndexOfAny([char[]]"`r`n")
+    if ($end -ge 0) {
+        $text = $text.Substring(0, $end)
+    }
+    return $text.TrimEnd()
+}
+
+function Get-WinopsExpectedLine {
+    <#
+    .SYNOPSIS
+    Check file.extract's optional expect_first_line argument: @{ path; line } or $null.
+    .DESCRIPTION
+    path is relative to dest (after strip_components): no root, no drive, no '..'.
+    #>
+    param([hashtable]$Arguments, [Parameter(Mandatory = $true)][string]$Destination)
+    $value = Get-WinopsArg -Arguments $Arguments -Name 'expect_first_line' -Type 'dict'
+    if ($null -eq $value) {
+        return $null
+    }
+    $fields = ConvertTo-WinopsArgs -Value $value
+    Assert-WinopsArgs -Arguments $fields -Allowed @('path', 'line')
+    $relative = Get-WinopsArg -Arguments $fields -Name 'path' -Required
+    $line = Get-WinopsArg -Arguments $fields -Name 'line' -Required
+    $relative = $relative.Replace('/', '\')
+    $parts = $relative.Split('\')
+    if ($relative.StartsWith('\') -or $relative -match '^[A-Za-z]:' -or $parts -contains '..' -or $parts -contains '.' -or $parts -contains '') {
+        throw (New-WinopsError -Code 'invalid_argument' -Message ("expect_first_line: path '{0}' must be relative to dest, without '.' or '..'" -f $relative))
+    }
+    $null = Resolve-WinopsPath -Path ($Destination + '\' + $relative) -What 'expect_first_line path'
+    return @{ path = $relative; line = $line }
+}
+
+function Assert-WinopsFirstLine {
+    <#
+    .SYNOPSIS
+    Fail with checksum_mismatch unless a file's first line is the expected one.
+    .DESCRIPTION
+    Stream is $null when the file is missing (also a mismatch).
+    #>
+    param($Stream, [Parameter(Mandatory = $true)][hashtable]$Expected, [Parameter(Mandatory = $true)][string]$Where)
+    $found = $null
+    if ($null -ne $Stream) {
+        $found = Read-WinopsFirstLine -Stream $Stream
+    }
+    if ($found -cne $Expected.line) {
+        $said = 'the file is missing'
+        if ($null -ne $found) {
+            $said = "its first line is '{0}'" -f $found
+        }
+        throw (New-WinopsError -Code 'checksum_mismatch' -Message ("{0}: expected '{1}' as the first line of '{2}', but {3}; nothing was extracted" -f $Where, $Expected.line, $Expected.path, $said))
+    }
+}
+
+function Assert-WinopsFirstLineOfFile {
+    <#
+    .SYNOPSIS
+    Assert-WinopsFirstLine for a file on disk (missing or a directory counts as missing).
+    #>
+    param([Parameter(Mandatory = $true)][string]$Path, [Parameter(Mandatory = $true)][hashtable]$Expected, [Parameter(Mandatory = $true)][string]$Where)
+    $stream = $null
+    if ([System.IO.File]::Exists($Path)) {
+        $stream = [System.IO.File]::Open($Path, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read, [System.IO.FileShare]::ReadWrite)
+    }
+    try {
+        Assert-WinopsFirstLine -Stream $stream -Expected $Expected -Where $Where
+    }
+    finally {
+        if ($null -ne $stream) {
+            $stream.Dispose()
+        }
+    }
+}
+
+function Assert-WinopsFirstLineOfPlan {
+    <#
+    .SYNOPSIS
+    Assert-WinopsFirstLine for the zip entry a checked plan would write at the expected path.
+    #>
+    param([Parameter(Mandatory = $true)][System.Collections.Generic.List[object]]$Plan, [Parameter(Mandatory = $true)][hashtable]$Expected, [Parameter(Mandatory = $true)][string]$Where)
+    $entry = $null
+    foreach ($item in $Plan) {
+        if (-not $item.directory -and [string]::Equals($item.relative, $Expected.path, [System.StringComparison]::OrdinalIgnoreCase)) {
+            $entry = $item.entry
+        }
+    }
+    $stream = $null
+    if ($null -ne $entry) {
+        $stream = $entry.Open()
+    }
+    try {
+        Assert-WinopsFirstLine -Stream $stream -Expected $Expected -Where $Where
+    }
+    finally {
+        if ($null -ne $stream) {
+            $stream.Dispose()
+        }
+    }
+}
+
 function Expand-WinopsArchive {
     <#
     .SYNOPSIS
@@ -680,20 +797,27 @@ function Expand-WinopsArchive {
     An existing dest is taken as a complete earlier extract and left alone (files: null).
     Every entry is checked before anything is written; missing parents of dest are created.
     In check mode nothing is written and files is the count the zip would give.
+    expect_first_line (@{ path; line }): the first line of that file must be line, checked
+    in the staging directory before the move into place (in check mode: in the zip; for an
+    existing dest: in dest); otherwise checksum_mismatch and the staging is removed.
     #>
     param([hashtable]$Arguments, [bool]$CheckMode)
-    Assert-WinopsArgs -Arguments $Arguments -Allowed @('src', 'dest', 'strip_components')
+    Assert-WinopsArgs -Arguments $Arguments -Allowed @('src', 'dest', 'strip_components', 'expect_first_line')
     $src = Resolve-WinopsPath -Path (Get-WinopsArg -Arguments $Arguments -Name 'src' -Required) -What 'src'
     $dest = Resolve-WinopsPath -Path (Get-WinopsArg -Arguments $Arguments -Name 'dest' -Required) -What 'dest'
     $strip = Get-WinopsArg -Arguments $Arguments -Name 'strip_components' -Type 'int' -Default 0
     if ($strip -lt 0 -or $strip -gt 100) {
         throw (New-WinopsError -Code 'invalid_argument' -Message 'strip_components must be from 0 to 100')
     }
+    $expected = Get-WinopsExpectedLine -Arguments $Arguments -Destination $dest
     $destType = Get-WinopsItemType -Path $dest
     if ($destType -eq 'file') {
         throw (New-WinopsError -Code 'exists' -Message ("'{0}' exists and is not a directory" -f $dest))
     }
     if ($destType -ne 'absent') {
+        if ($null -ne $expected) {
+            Assert-WinopsFirstLineOfFile -Path ($dest + '\' + $expected.path) -Expected $expected -Where $dest
+        }
         return @{ changed = $false; before = 'directory'; after = 'directory'; files = $null }
     }
     $srcType = Get-WinopsItemType -Path $src
@@ -713,6 +837,9 @@ function Expand-WinopsArchive {
     try {
         $checked = Get-WinopsZipPlan -Zip $zip -Destination $dest -Strip $strip
         if ($CheckMode) {
+            if ($null -ne $expected) {
+                Assert-WinopsFirstLineOfPlan -Plan $checked.plan -Expected $expected -Where $src
+            }
             return @{ changed = $true; before = 'absent'; after = 'directory'; files = $checked.files }
         }
         $null = [System.IO.Directory]::CreateDirectory($parent)
@@ -720,6 +847,9 @@ function Expand-WinopsArchive {
         $moved = $false
         try {
             Expand-WinopsZipToStaging -Plan $checked.plan -Staging $staging
+            if ($null -ne $expected) {
+                Assert-WinopsFirstLineOfFile -Path ($staging + '\' + $expected.path) -Expected $expected -Where $src
+            }
             [System.IO.Directory]::Move($staging, $dest)
             $moved = $true
         }

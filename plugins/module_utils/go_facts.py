@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -24,6 +25,12 @@ KNOWN_GO_VARIABLES = frozenset(
 # The official MSI installs here by default; it is reported as a conflict by
 # the modules that manage toolchains themselves.
 MSI_GOROOT = r"C:\Program Files\Go"
+
+# win_go_install's default machine install root: one directory per version, the
+# 'current' junction to the active one, and the record of what it installed.
+MANAGED_ROOT = r"C:\Program Files\GoToolchains"
+MANAGED_STATE = "toolchains.json"
+MANAGED_CURRENT = "current"
 
 _VERSION_LINE = re.compile(r"^go(\d+(?:\.\d+){0,2}(?:(?:rc|beta)\d+)?)\s*$")
 
@@ -100,3 +107,31 @@ def toolchains(
             "first_on_path": False,
         }
     return list(found.values())
+
+
+def managed_toolchains(
+    state_text: str | None, current_target: str | None, root: str = MANAGED_ROOT
+) -> list[dict[str, Any]]:
+    """The toolchains win_go_install recorded in ``<root>\\toolchains.json``, oldest first.
+
+    ``current_target`` is where the ``current`` junction points (None when
+    absent); the version it names is ``active``. An unreadable record gives
+    an empty list: win_go_install treats such versions as unverified too.
+    """
+    if not state_text:
+        return []
+    try:
+        items = [(str(item["version"]), item.get("sha256"))
+                 for item in json.loads(state_text)["toolchains"]]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return []
+    out = []
+    for name, sha256 in items:
+        path = winpath.join(root, name)
+        out.append({
+            "version": name[2:] if name.startswith("go") else name,
+            "path": path,
+            "sha256": sha256,
+            "active": bool(current_target) and winpath.same_path(current_target, path),
+        })
+    return out

@@ -24,6 +24,9 @@ description:
     C(PATH), and from the official MSI's default location
     C(C:\Program Files\Go); its version is read from its C(VERSION) file, so
     nothing is executed.
+  - The toolchains M(winops.golang.win_go_install) installed in its default
+    machine root C(C:\Program Files\GoToolchains) are read from its record
+    C(toolchains.json) and reported as C(managed_toolchains).
 options: {}
 attributes:
   check_mode:
@@ -166,4 +169,18 @@ ansible_facts:
               on_path: true
               path_scope: machine
               first_on_path: true
+        managed_toolchains:
+          description:
+            - The toolchains M(winops.golang.win_go_install) recorded in
+              C(C:\Program Files\GoToolchains\toolchains.json), oldest first;
+              C(active) marks the one the C(current) junction points to.
+            - Empty when there is no record (or it cannot be read).
+          type: list
+          elements: dict
+          returned: always
+          sample:
+            - version: 1.22.5
+              path: C:\Program Files\GoToolchains\go1.22.5
+              sha256: 2cb8f7f6b0e8b1c5d06e7c2b6b4aa3d2c1b7a47f3d8b8f4a9d5b2c6e1f0a9b8c
+              active: true
 """

@@ -39,6 +39,7 @@ def test_fresh_server_facts_in_one_round_trip(sim_inventory: Callable, run_playb
         assert facts["hostname"] == host.upper()
         assert facts["reboot_pending"] == {"pending": False, "reasons": []}
         assert facts["toolchains"] == [] and facts["path_go_bins"] == []
+        assert facts["managed_toolchains"] == []
         assert facts["environment"] == {"machine": {}, "user": {}}
         assert sim(inv, host).stats()["round_trips"] == 1
 

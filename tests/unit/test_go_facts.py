@@ -62,3 +62,24 @@ def test_msi_off_path_is_still_reported() -> None:
         "path_scope": None, "first_on_path": False,
     }]
     assert go_facts.toolchains([], None) == []
+
+
+def test_managed_toolchains_from_the_install_record() -> None:
+    text = (
+        '{"format": 1, "toolchains": ['
+        '{"version": "go1.21.13", "sha256": "' + "a" * 64 + '"},'
+        '{"version": "go1.22.5", "sha256": "' + "b" * 64 + '"}]}'
+    )
+    chains = go_facts.managed_toolchains(text, r"C:\PROGRAM FILES\GoToolchains\go1.22.5")
+    assert chains == [
+        {"version": "1.21.13", "path": r"C:\Program Files\GoToolchains\go1.21.13",
+         "sha256": "a" * 64, "active": False},
+        {"version": "1.22.5", "path": r"C:\Program Files\GoToolchains\go1.22.5",
+         "sha256": "b" * 64, "active": True},
+    ]
+    assert [c["active"] for c in go_facts.managed_toolchains(text, None)] == [False, False]
+
+
+@pytest.mark.parametrize("text", [None, "", "{not json", '{"toolchains": 3}', "[]"])
+def test_managed_toolchains_without_a_readable_record(text: str | None) -> None:
+    assert go_facts.managed_toolchains(text, None) == []

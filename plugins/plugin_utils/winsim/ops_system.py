@@ -15,7 +15,7 @@ from .errors import OpError
 from .names import fold
 from .ops_files import make_dirs, path_targets, write_staged
 from .opspec import OpSpec
-from .programs import Invocation, Outcome, lookup
+from .programs import Invocation, Outcome, built_program, lookup
 from .registry import RegPath
 
 _NT = RegPath("HKLM", ("SOFTWARE", "Microsoft", "Windows NT", "CurrentVersion"))
@@ -149,8 +149,19 @@ def _write(ctx: OpContext) -> Any:
     return write
 
 
+def _list(ctx: OpContext, win: str) -> list[str] | None:
+    try:
+        res = ctx.fs.follow(ctx.fs.resolve(win))
+    except OpError:
+        return None
+    if res.kind != "directory":
+        return None
+    return [entry["name"] for entry in ctx.fs.list_dir(res.real)]
+
+
 def _invoke(ctx: OpContext, exe: str, arguments: str, env: EnvBlock, cwd: str) -> Outcome:
-    program = lookup(exe.rsplit("\\", 1)[-1])
+    # A known program by file name, or one the fake go.exe built (by content).
+    program = lookup(exe.rsplit("\\", 1)[-1]) or built_program(_read(ctx, exe))
     if program is None:
         raise OpError("error", f"the simulated host cannot run '{exe}': it is not one of the "
                       "fake programs (plugins/plugin_utils/winsim/programs.py)")
@@ -160,7 +171,8 @@ def _invoke(ctx: OpContext, exe: str, arguments: str, env: EnvBlock, cwd: str) -
     def run_child(name: str, child_args: str, child_env: EnvBlock, child_cwd: str
                   ) -> Outcome | None:
         found = find_program(ctx, name, child_env)
-        if found is None or lookup(found.rsplit("\\", 1)[-1]) is None:
+        if found is None or (lookup(found.rsplit("\\", 1)[-1]) is None
+                             and built_program(_read(ctx, found)) is None):
             return None
         return _invoke(ctx, found, child_args, child_env, child_cwd)
 
@@ -177,6 +189,7 @@ def _invoke(ctx: OpContext, exe: str, arguments: str, env: EnvBlock, cwd: str) -
         write_file=_write(ctx),
         is_dir=lambda path: _is_dir(ctx, path),
         run=run_child,
+        list_dir=lambda path: _list(ctx, path),
     )
     return program(inv)
 

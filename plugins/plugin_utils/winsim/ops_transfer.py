@@ -266,15 +266,102 @@ def _extract_to(zf: zipfile.ZipFile, plan: list[tuple[zipfile.ZipInfo | None, li
         os.utime(target, (stamp, stamp))
 
 
+def _expected_line(ctx: OpContext, a: Args, dest_win: str) -> dict[str, str] | None:
+    """file.extract's optional ``expect_first_line``: ``{path, line}`` checked, or None."""
+    value = a.raw("expect_first_line") if a.has("expect_first_line") else None
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise OpError("invalid_argument", "argument 'expect_first_line' must be of type dict")
+    unknown = sorted(set(value) - {"path", "line"})
+    if unknown:
+        raise OpError("invalid_argument", f"unknown argument '{unknown[0]}'")
+    rel, line = value.get("path"), value.get("line")
+    for name, item in (("path", rel), ("line", line)):
+        if item is None:
+            raise OpError("invalid_argument", f"missing argument '{name}'")
+        if not isinstance(item, str):
+            raise OpError("invalid_argument", f"argument '{name}' must be of type str")
+    rel = rel.replace("/", "\\")
+    parts = rel.split("\\")
+    if rel.startswith("\\") or _DRIVE_ENTRY.match(rel) or any(p in ("", ".", "..") for p in parts):
+        raise OpError(
+            "invalid_argument",
+            f"expect_first_line: path '{rel}' must be relative to dest, without '.' or '..'",
+        )
+    ctx.fs.validate(winpath.join(dest_win, rel), "expect_first_line path")
+    return {"path": rel, "line": line}
+
+
+def first_line(data: bytes | None) -> str | None:
+    """The first line of a file's text (UTF-8, BOM dropped), trailing white space trimmed."""
+    if data is None:
+        return None
+    text = data[:4096].decode("utf-8", "replace").lstrip("\ufeff")
+    return re.split(r"[\r\n]", text, maxsplit=1)[0].rstrip()
+
+
+def _check_first_line(found: bytes | None, expected: dict[str, str], where: str) -> None:
+    got = first_line(found)
+    if got != expected["line"]:
+        said = "the file is missing" if got is None else f"its first line is '{got}'"
+        raise OpError(
+            "checksum_mismatch",
+            f"{where}: expected '{expected['line']}' as the first "
+            f"line of '{expected['path']}', but {said}; nothing was extracted",
+        )
+
+
+def _read_head(real: str) -> bytes | None:
+    if not os.path.isfile(real):
+        return None
+    with open(real, "rb") as fh:
+        return fh.read(4096)
+
+
+def _plan_file(
+    plan: list[tuple[zipfile.ZipInfo | None, list[str]]], rel: str
+) -> tuple[zipfile.ZipInfo, list[str]] | None:
+    """The entry a plan writes at ``rel`` (compared case-insensitively), with its stored parts."""
+    wanted = [fold(p) for p in rel.split("\\")]
+    for info, parts in plan:
+        if info is not None and [fold(p) for p in parts] == wanted:
+            return info, parts
+    return None
+
+
+def _plan_head(
+    zf: zipfile.ZipFile, plan: list[tuple[zipfile.ZipInfo | None, list[str]]], rel: str
+) -> bytes | None:
+    found = _plan_file(plan, rel)
+    if found is None:
+        return None
+    with zf.open(found[0]) as fh:
+        return fh.read(4096)
+
+
+def _staged_head(
+    staging: str, plan: list[tuple[zipfile.ZipInfo | None, list[str]]], rel: str
+) -> bytes | None:
+    found = _plan_file(plan, rel)
+    return _read_head(os.path.join(staging, *found[1])) if found else None
+
+
 def file_extract(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     """Unzip into ``dest.staging-*`` with every entry checked, then rename into place."""
-    a = Args("file.extract", args, {"src", "dest", "strip_components"})
+    a = Args("file.extract", args, {"src", "dest", "strip_components", "expect_first_line"})
     src_win = ctx.fs.validate(a.str("src"), "src")
     dest = ctx.fs.resolve(a.str("dest"), "dest")
     strip = a.int("strip_components", 0)
+    expected = _expected_line(ctx, a, dest.win)
     if dest.exists:
         if ctx.fs.follow(dest).kind != "directory":
             raise OpError("exists", f"'{dest.win}' exists and is not a directory")
+        if expected is not None:
+            inside = ctx.fs.follow(ctx.fs.resolve(winpath.join(dest.win, expected["path"])))
+            _check_first_line(
+                _read_head(inside.real) if inside.kind == "file" else None, expected, dest.win
+            )
         # Taken as a complete earlier extract (only ever created by the final rename).
         return {"changed": False, "before": "directory", "after": "directory", "files": None}
     src = ctx.fs.follow(ctx.fs.resolve(src_win))
@@ -290,6 +377,8 @@ def file_extract(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     with zf:
         plan, count = _plan(ctx, zf, dest.win, strip)
         if ctx.check_mode:
+            if expected is not None:
+                _check_first_line(_plan_head(zf, plan, expected["path"]), expected, src.win)
             return {"changed": True, "before": "absent", "after": "directory", "files": count}
         if dest.parent_real is None:
             make_dirs(ctx, winpath.parent(dest.win))
@@ -297,6 +386,8 @@ def file_extract(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         staging = sibling(dest.real, "staging")
         try:
             _extract_to(zf, plan, staging)
+            if expected is not None:
+                _check_first_line(_staged_head(staging, plan, expected["path"]), expected, src.win)
             ctx.disk_check(dest.win)
             os.rename(staging, dest.real)
         except OSError as err:

@@ -49,6 +49,8 @@ class Invocation:
     write_file: Callable[[str, bytes], None]
     is_dir: Callable[[str], bool]
     run: Callable[[str, str, EnvBlock, str], Outcome | None] = field(repr=False)
+    # File names in a directory (None when it is not one); go build lists its sources.
+    list_dir: Callable[[str], list[str] | None] | None = field(default=None, repr=False)
 
 
 Program = Callable[[Invocation], Outcome]
@@ -160,8 +162,231 @@ def _go_env_write(inv: Invocation, args: list[str], unset: bool) -> Outcome:
     return Outcome(0, stderr="".join(warnings))
 
 
+# -- go build / go run: small main packages, compiled into fake programs ------------
+
+# A program "built" by the fake go.exe: the PE magic, this marker, then JSON saying
+# what the program does when run (see built_program).
+PE_MAGIC = b"MZ"
+BUILT_MARKER = b"\x90\x00 winops simulated Go program\n"
+_BUILD_VALUE_FLAGS = frozenset("-o -ldflags -tags -gcflags -asmflags -mod -modfile -p -pkgdir "
+                               "-overlay -pgo -buildmode -buildvcs -compiler -installsuffix "
+                               "-toolexec".split())
+_BUILD_BOOL_FLAGS = frozenset("-v -x -a -n -race -msan -asan -trimpath -work -linkshared "
+                              "-cover".split())
+_PRINT_CALL = re.compile(r'fmt\.(Println|Print)\(\s*"((?:[^"\\\n]|\\.)*)"\s*\)')
+_PACKAGE = re.compile(r"^\s*package\s+(\w+)", re.M)
+_GO_LINE = re.compile(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?)\s*$", re.M)
+_MODULE_LINE = re.compile(r"^\s*module\s+(\S+)", re.M)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    match = re.match(r"^(?:go)?(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if not match:
+        return (0,)
+    return tuple(int(part or 0) for part in match.groups())
+
+
+def _abs(inv: Invocation, path: str) -> str:
+    """``path`` made absolute against the working directory, ``.`` and ``..`` resolved."""
+    absolute = re.match(r"^[A-Za-z]:[\\/]", path) or path.startswith(("\\\\", "//"))
+    comps = winpath.components(path if absolute else inv.cwd)
+    for part in ([] if absolute else path.replace("/", "\\").split("\\")):
+        if part == "..":
+            if len(comps) > 1:
+                comps.pop()
+        elif part not in ("", "."):
+            comps.append(part)
+    if absolute:
+        kept: list[str] = comps[:1]
+        for part in comps[1:]:
+            if part == "..":
+                if len(kept) > 1:
+                    kept.pop()
+            elif part != ".":
+                kept.append(part)
+        comps = kept
+    root = comps[0] if comps[0].startswith("\\\\") else comps[0] + "\\"
+    return winpath.join(root, *comps[1:])
+
+
+def _find_go_mod(inv: Invocation, directory: str) -> tuple[str, str] | None:
+    """(directory, text) of the go.mod governing ``directory``, searching upwards."""
+    current = winpath.normalize(directory)
+    while True:
+        data = inv.read_file(winpath.join(current, "go.mod"))
+        if data is not None:
+            return current, data.decode("utf-8", "replace")
+        parent = winpath.parent(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _parse_build_args(args: list[str], stop_at_package: bool
+                      ) -> tuple[dict[str, str], list[str], list[str]] | Outcome:
+    """(flags, packages or files, program arguments) of ``go build``/``go run``."""
+    flags: dict[str, str] = {}
+    rest = list(args)
+    while rest and rest[0].startswith("-") and rest[0] != "-":
+        arg = rest.pop(0)
+        if arg == "--":
+            break
+        name, sep, value = arg.partition("=")
+        name = "-" + name.lstrip("-")
+        if name in _BUILD_VALUE_FLAGS:
+            if not sep:
+                if not rest:
+                    return Outcome(2, stderr=f"flag needs an argument: {name}\n")
+                value = rest.pop(0)
+            flags[name] = value
+        elif name in _BUILD_BOOL_FLAGS:
+            flags[name] = "true"
+        else:
+            return Outcome(2, stderr=f"flag provided but not defined: {name}\n"
+                                     "usage: go build [-o output] [build flags] [packages]\n")
+    if not stop_at_package:
+        return flags, rest, []
+    if rest and rest[0].endswith(".go"):
+        files = [a for a in rest if a.endswith(".go")]
+        return flags, files, rest[len(files):]
+    return flags, rest[:1], rest[1:]
+
+
+def _compile(inv: Invocation, targets: list[str], version: str
+             ) -> tuple[dict[str, object], str, float] | Outcome:
+    """Check and "compile" one main package: (program spec, default name, seconds)."""
+    env_module = (inv.env.get("GO111MODULE") or "").lower()
+    if not targets:
+        targets = ["."]
+    if targets[0].endswith(".go"):
+        files = [_abs(inv, t) for t in targets]
+        directory = winpath.parent(files[0])
+        default_name = files[0].rsplit("\\", 1)[-1][:-3]
+        module = None
+    else:
+        target = targets[0]
+        if not (target.startswith((".", "\\", "/")) or re.match(r"^[A-Za-z]:", target)):
+            return Outcome(1, stderr=f"package {target} is not in std "
+                                     f"({winpath.join(_goroot(inv), 'src', target)})\n")
+        directory = _abs(inv, target)
+        if not inv.is_dir(directory):
+            return Outcome(1, stderr=f"stat {directory}: directory not found\n")
+        names = inv.list_dir(directory) if inv.list_dir else None
+        files = [winpath.join(directory, n) for n in names or []
+                 if n.lower().endswith(".go") and not n.lower().endswith("_test.go")]
+        module = None if env_module == "off" else _find_go_mod(inv, directory)
+        if module is None and env_module != "off":
+            return Outcome(1, stderr="go: go.mod file not found in current directory or any "
+                                     "parent directory; see 'go help modules'\n")
+        default_name = directory.rsplit("\\", 1)[-1]
+        if module is not None:
+            found = _MODULE_LINE.search(module[1])
+            if found and winpath.same_path(module[0], directory):
+                default_name = found.group(1).rsplit("/", 1)[-1]
+    if module is None and env_module != "off":
+        module = _find_go_mod(inv, directory)
+    if module is not None:
+        wanted = _GO_LINE.search(module[1])
+        if wanted and _version_tuple(wanted.group(1)) > _version_tuple(version):
+            need = wanted.group(1)
+            if (inv.env.get("GOTOOLCHAIN") or "auto").split("+")[0] == "local":
+                return Outcome(1, stderr=f"go: go.mod requires go >= {need} (running go "
+                                         f"{version[2:]}; GOTOOLCHAIN=local)\n")
+            return Outcome(1, stderr=f"go: downloading go{need} (windows/amd64)\n"
+                                     f"go: download go{need} for windows/amd64: toolchain "
+                                     "not available\n")
+    sources = []
+    for path in files:
+        data = inv.read_file(path)
+        if data is None:
+            return Outcome(1, stderr=f"open {path}: The system cannot find the file "
+                                     "specified.\n")
+        sources.append((path, data.decode("utf-8", "replace")))
+    if not sources:
+        return Outcome(1, stderr=f"no Go files in {directory}\n")
+    packages = set()
+    printed: list[str] = []
+    has_main = False
+    for path, text in sources:
+        found = _PACKAGE.search(text)
+        if not found:
+            return Outcome(1, stderr=f"{path}:1:1: expected 'package', found 'EOF'\n")
+        packages.add(found.group(1))
+        if text.count("{") != text.count("}"):
+            return Outcome(1, stderr=f"# {default_name}\n{path}: syntax error: unexpected "
+                                     "EOF, expected }\n")
+        if re.search(r"^func\s+main\s*\(\s*\)", text, re.M):
+            has_main = True
+        for kind, literal in _PRINT_CALL.findall(text):
+            value = json.loads('"' + literal + '"')
+            printed.append(value + ("\n" if kind == "Println" else ""))
+    if len(packages) > 1:
+        return Outcome(1, stderr=f"found packages {' and '.join(sorted(packages))} in "
+                                 f"{directory}\n")
+    if packages != {"main"}:
+        return {"main": False}, default_name, 0.3
+    if not has_main:
+        return Outcome(1, stderr=f"# {default_name}\nruntime.main_main·f: function main is "
+                                 "undeclared in the main package\n")
+    spec: dict[str, object] = {"main": True, "stdout": "".join(printed), "rc": 0,
+                               "built_with": version}
+    return spec, default_name, 0.8 + 0.1 * len(sources)
+
+
+def _go_build(inv: Invocation, args: list[str], run: bool) -> Outcome:
+    version = _go_version(inv)
+    if version is None:
+        return Outcome(1, stderr=f"go: cannot find GOROOT directory: {_goroot(inv)}\n")
+    parsed = _parse_build_args(args, stop_at_package=run)
+    if isinstance(parsed, Outcome):
+        return parsed
+    flags, targets, _program_args = parsed  # a built program ignores its arguments
+    if run and not targets:
+        return Outcome(1, stderr="go: no go files listed\n")
+    compiled = _compile(inv, targets, version)
+    if isinstance(compiled, Outcome):
+        return compiled
+    spec, name, seconds = compiled
+    if not spec["main"]:
+        if run:
+            return Outcome(1, stderr=f"package {targets[0]} is not a main package\n")
+        return Outcome(0, seconds=seconds)
+    image = PE_MAGIC + BUILT_MARKER + json.dumps(spec, sort_keys=True).encode()
+    if run:
+        ran = _built(spec)(inv)
+        if ran.rc != 0:
+            return Outcome(1, ran.stdout, ran.stderr + f"exit status {ran.rc}\n",
+                           seconds + ran.seconds)
+        return Outcome(0, ran.stdout, ran.stderr, seconds + ran.seconds)
+    out = flags.get("-o")
+    target = _abs(inv, out) if out else winpath.join(inv.cwd, name + ".exe")
+    if out and (out.endswith(("\\", "/")) or inv.is_dir(target)):
+        target = winpath.join(target, name + ".exe")
+    inv.write_file(target, image)
+    return Outcome(0, seconds=seconds)
+
+
+def _built(spec: dict[str, object]) -> Program:
+    def program(inv: Invocation) -> Outcome:
+        return Outcome(int(spec.get("rc") or 0), str(spec.get("stdout") or ""), "",
+                       seconds=0.01)
+    return program
+
+
+def built_program(data: bytes | None) -> Program | None:
+    """The program a fake ``go build`` wrote (its file content), or None for any other file."""
+    if not data or not data.startswith(PE_MAGIC + BUILT_MARKER):
+        return None
+    try:
+        spec = json.loads(data[len(PE_MAGIC + BUILT_MARKER):].decode("utf-8"))
+    except ValueError:
+        return None
+    return _built(spec) if isinstance(spec, dict) else None
+
+
 def go(inv: Invocation) -> Outcome:
-    """``go version``, ``go env [-json] [NAME...]``, ``go env -w/-u``; else usage, rc 2."""
+    """``go version``, ``go env [-json] [NAME...]``, ``go env -w/-u``, ``go build``,
+    ``go run``; else usage, rc 2."""
     args = inv.argv
     if not args:
         return Outcome(2, stderr=GO_USAGE)
@@ -195,6 +420,8 @@ def go(inv: Invocation) -> Outcome:
         # Without names, Windows builds print batch-file syntax.
         return Outcome(0, stdout="".join(f"set {k}={v}\n" for k, v in values.items()),
                        seconds=0.05)
+    if cmd in ("build", "run"):
+        return _go_build(inv, rest, run=cmd == "run")
     return Outcome(2, stderr=f"go {cmd}: unknown command\nRun 'go help' for usage.\n")
 
 
