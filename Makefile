@@ -85,7 +85,10 @@ collection:
 
 # ----------------------------------------------------------------------- site
 
+# The simulated hosts install Go offline, from the release set written into
+# .winsim/releases (see inventories/simulated/group_vars/windows.yml).
 site: venv-controller collection
+	$(BIN)/python tools/make_site_releases.py .winsim/releases
 	$(BIN)/ansible-playbook -i $(INVENTORY) $(PLAYBOOK) $(ANSIBLE_ARGS)
 
 # ----------------------------------------------------------------------- test
