@@ -3,8 +3,8 @@
 Round trips (DESIGN.md budget): one read batch, and one write batch only when
 something changes. The install root and the architecture come from the
 ``winops_go`` facts that win_go_facts left in the task vars; without them a
-``facts.get`` costs one more round trip (or rides in the read batch when
-``install_root`` is given).
+``facts.get`` rides in the read batch and the default root is guessed from
+Windows' default folders (a wrong guess costs one more read).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 
-from ansible_collections.winops.golang.plugins.module_utils import go_install as gi
+from ansible_collections.winops.golang.plugins.module_utils import go_install_layout as gi_layout
+from ansible_collections.winops.golang.plugins.module_utils import go_install_observe as gi_observe
+from ansible_collections.winops.golang.plugins.module_utils import go_install_plan as gi_plan
 from ansible_collections.winops.golang.plugins.module_utils import go_releases, winpath
 from ansible_collections.winops.golang.plugins.module_utils.agent_client import (
     AgentClient,
@@ -85,48 +87,33 @@ class ActionModule(AgentAction):
         if args["state"] == "present":
             target = self._target(args, opts)
         if args["install_root"]:
-            gi.check_root(args["install_root"])
+            gi_layout.check_root(args["install_root"])
 
         facts = facts_from_vars(task_vars)
-        if facts is None and not args["install_root"]:
-            pre = Batch()
-            pre.add("facts.get")
-            facts = client.run(pre, check_mode=False)[0]
-        msi = gi.msi_goroot(facts)
-        root = gi.check_root(
-            args["install_root"] or gi.default_root(args["scope"], facts or {}), msi
+        # Without facts the default root is guessed from Windows' defaults and the
+        # facts ride in the read batch; a wrong guess (a relocated Program Files or
+        # profile) costs one more read, never a write in the wrong place.
+        guessed = facts is None and not args["install_root"]
+        root_facts = facts or (guess_facts(args["scope"], task_vars) if guessed else {})
+        msi = gi_layout.msi_goroot(facts)
+        root = gi_layout.check_root(
+            args["install_root"] or gi_layout.default_root(args["scope"], root_facts), msi
         )
-        layout = gi.Layout(root)
-
-        # -- one batch of reads (plus the verification of the toolchain asked for) --
-        verify_exe = None
-        if target and verify != gi.VERIFY_NONE:
-            verify_exe = layout.go_exe(None if args["active"] else target)
-        read_verify = (
-            gi.VERIFY_VERSION if (self.check_mode and verify != gi.VERIFY_NONE) else verify
+        layout = gi_layout.Layout(root)
+        reads, results, verify_missing, verify_exe = self._read(
+            client, layout, args, target, verify, msi, with_facts=facts is None
         )
-        reads = gi.read_batch(
-            layout,
-            msi=msi,
-            verify_exe=verify_exe,
-            verify=read_verify,
-            build_dir=layout.verify_dir(uuid.uuid4().hex[:8]),
-            with_facts=facts is None,
-        )
-        verify_missing = False
-        try:
-            results = client.run(reads.batch, check_mode=self.check_mode).results
-        except AgentError as err:
-            first_verify = reads.index.get("verify_version")
-            if first_verify is None or err.index is None or err.index < first_verify:
-                raise
-            if err.code != "not_found":
-                raise
-            # No go.exe where the toolchain should be: it is not (properly) installed.
-            results, verify_missing = err.applied, True
         if facts is None:
             facts = results[reads.index["facts"]]
-        obs = gi.observe(layout, args["scope"], results, reads.index, msi=msi)
+        if guessed:
+            real_msi = gi_layout.msi_goroot(facts)
+            real = gi_layout.check_root(gi_layout.default_root(args["scope"], facts), real_msi)
+            if not (winpath.same_path(real, root) and winpath.same_path(real_msi, msi)):
+                msi, layout = real_msi, gi_layout.Layout(real)
+                reads, results, verify_missing, verify_exe = self._read(
+                    client, layout, args, target, verify, msi, with_facts=False
+                )
+        obs = gi_observe.observe(layout, args["scope"], results, reads.index, msi=msi)
 
         read_check = None
         if target and verify_exe:
@@ -142,7 +129,7 @@ class ActionModule(AgentAction):
             if verify_missing and found is not None and relevant:
                 obs.broken.add(found)
             elif relevant and not verify_missing:
-                read_check = gi.evaluate_verify(
+                read_check = gi_observe.evaluate_verify(
                     results,
                     reads.index,
                     version=found,
@@ -165,7 +152,7 @@ class ActionModule(AgentAction):
                 target = source.version
             else:
                 target = found
-            plan = gi.plan_present(
+            plan = gi_plan.plan_present(
                 obs,
                 version=target,
                 source=source,
@@ -177,7 +164,7 @@ class ActionModule(AgentAction):
                 download_args=self._download_args(args),
             )
         else:
-            plan = gi.plan_absent(
+            plan = gi_plan.plan_absent(
                 obs,
                 spec=opts["spec"],
                 keep=args["keep"],
@@ -195,9 +182,11 @@ class ActionModule(AgentAction):
             batch.ops.extend(plan.ops)
             write_verify: dict[str, int] = {}
             exe = None
-            if target and verify != gi.VERIFY_NONE and (plan.install or plan.switch):
+            if target and verify != gi_layout.VERIFY_NONE and (plan.install or plan.switch):
                 exe = layout.go_exe(None if plan.active_after == target else target)
-                for key, op in gi.verify_ops(exe, verify, layout.verify_dir(uuid.uuid4().hex[:8])):
+                for key, op in gi_observe.verify_ops(
+                    exe, verify, layout.verify_dir(uuid.uuid4().hex[:8])
+                ):
                     write_verify[key] = len(batch.ops)
                     batch.ops.append(op)
             try:
@@ -205,7 +194,7 @@ class ActionModule(AgentAction):
             except AgentError as err:
                 return self._failed_write(err, plan)
             if exe is not None:
-                check = gi.evaluate_verify(
+                check = gi_observe.evaluate_verify(
                     written,
                     write_verify,
                     version=target,
@@ -213,7 +202,7 @@ class ActionModule(AgentAction):
                 )
 
         result = self._result(args, plan, layout, source, target, obs)
-        if verify != gi.VERIFY_NONE and args["state"] == "present":
+        if verify != gi_layout.VERIFY_NONE and args["state"] == "present":
             if check is None and self.check_mode:
                 check = {"ok": None, "skipped": "check mode: the toolchain is not installed yet"}
             result["verify"] = check
@@ -229,7 +218,7 @@ class ActionModule(AgentAction):
     # -- arguments -----------------------------------------------------------------
 
     def _check_args(self, args: dict[str, Any]) -> dict[str, Any]:
-        opts: dict[str, Any] = {"verify": gi.verify_mode(args["verify"])}
+        opts: dict[str, Any] = {"verify": gi_layout.verify_mode(args["verify"])}
         if args["keep"] is not None and args["keep"] < 1:
             raise ValueError(f"keep must be 1 or more, not {args['keep']}")
         if args["cache_ttl"] < 0:
@@ -237,7 +226,7 @@ class ActionModule(AgentAction):
         if args["download_timeout"] < 1:
             raise ValueError("download_timeout must be 1 or more seconds")
         if args["checksum"] is not None:
-            opts["checksum"] = gi.parse_checksum(args["checksum"])
+            opts["checksum"] = gi_layout.parse_checksum(args["checksum"])
         if args["checksum"] is not None and not (args["archive_url"] or args["src"]):
             raise ValueError(
                 "checksum goes with archive_url or src (the index has the "
@@ -245,7 +234,7 @@ class ActionModule(AgentAction):
             )
         if (
             args["mirror"]
-            and not gi.is_unc(args["mirror"])
+            and not gi_layout.is_unc(args["mirror"])
             and not args["mirror"].lower().startswith(("http://", "https://"))
         ):
             raise ValueError(
@@ -254,7 +243,7 @@ class ActionModule(AgentAction):
             )
         if (
             args["archive_url"]
-            and not gi.is_unc(args["archive_url"])
+            and not gi_layout.is_unc(args["archive_url"])
             and not args["archive_url"].lower().startswith(("http://", "https://"))
         ):
             raise ValueError(
@@ -297,9 +286,9 @@ class ActionModule(AgentAction):
             os.path.basename(opts["src_local"]) if args["src"] else None
         )
         if pinned:
-            info = gi.archive_name_info(gi.url_basename(pinned))
+            info = gi_layout.archive_name_info(gi_layout.url_basename(pinned))
             named = canonical(go_releases.normalize_version(spec)) if spec else None
-            if spec and not gi.is_exact_spec(spec):
+            if spec and not gi_layout.is_exact_spec(spec):
                 raise ValueError(
                     f"with archive_url or src, version must name one release "
                     f"(e.g. 1.22.5), not {spec!r}"
@@ -310,7 +299,7 @@ class ActionModule(AgentAction):
                 and go_releases.version_key(info[0]) != go_releases.version_key(named)
             ):
                 raise ValueError(
-                    f"the archive {gi.url_basename(pinned)} is {info[0]}, but "
+                    f"the archive {gi_layout.url_basename(pinned)} is {info[0]}, but "
                     f"version asks for {named}"
                 )
             if named:
@@ -318,10 +307,10 @@ class ActionModule(AgentAction):
             if info:
                 return canonical(info[0])
             raise ValueError(
-                f"cannot tell the Go version of {gi.url_basename(pinned)!r}: set "
+                f"cannot tell the Go version of {gi_layout.url_basename(pinned)!r}: set "
                 "version to the exact version it holds"
             )
-        if gi.is_exact_spec(spec):
+        if gi_layout.is_exact_spec(spec):
             return canonical(go_releases.normalize_version(spec))
         releases = self._load_releases(args)
         return go_releases.resolve_version(
@@ -353,26 +342,70 @@ class ActionModule(AgentAction):
                 )
         return self._releases
 
+    def _read(
+        self,
+        client: AgentClient,
+        layout: gi_layout.Layout,
+        args: dict[str, Any],
+        target: str | None,
+        verify: str,
+        msi: str,
+        *,
+        with_facts: bool,
+    ) -> tuple[gi_observe.ReadBatch, list[dict[str, Any]], bool, str | None]:
+        """Run the one batch of reads (plus the verification of the toolchain asked for).
+
+        Returns the batch, its results, whether the verified ``go.exe`` was missing
+        (then it is not, or not properly, installed), and the exe verified.
+        """
+        verify_exe = None
+        if target and verify != gi_layout.VERIFY_NONE:
+            verify_exe = layout.go_exe(None if args["active"] else target)
+        read_verify = (
+            gi_layout.VERIFY_VERSION
+            if (self.check_mode and verify != gi_layout.VERIFY_NONE)
+            else verify
+        )
+        reads = gi_observe.read_batch(
+            layout,
+            msi=msi,
+            verify_exe=verify_exe,
+            verify=read_verify,
+            build_dir=layout.verify_dir(uuid.uuid4().hex[:8]),
+            with_facts=with_facts,
+        )
+        try:
+            return reads, client.run(reads.batch, check_mode=self.check_mode).results, False, \
+                verify_exe
+        except AgentError as err:
+            first_verify = reads.index.get("verify_version")
+            if first_verify is None or err.index is None or err.index < first_verify:
+                raise
+            if err.code != "not_found":
+                raise
+            # No go.exe where the toolchain should be: it is not (properly) installed.
+            return reads, err.applied, True, verify_exe
+
     def _source(
         self,
         args: dict[str, Any],
         opts: dict[str, Any],
         target: str,
         facts: dict[str, Any],
-        layout: gi.Layout,
-    ) -> gi.Source:
+        layout: gi_layout.Layout,
+    ) -> gi_plan.Source:
         """Where the archive of ``target`` comes from; the compatibility gate and the
         checksum rule run here, before anything reaches the host."""
         arch = str(facts.get("architecture") or "")
         build = int((facts.get("os") or {}).get("build") or 0)
         if args["archive_url"] or args["src"]:
             pinned = args["archive_url"] or opts["src_local"]
-            filename = gi.url_basename(pinned)
-            info = gi.archive_name_info(filename)
-            if info and info[1] != gi.goarch(arch):
+            filename = gi_layout.url_basename(pinned)
+            info = gi_layout.archive_name_info(filename)
+            if info and info[1] != gi_layout.goarch(arch):
                 raise ValueError(
                     f"{filename} is a windows-{info[1]} archive, but the host is "
-                    f"{arch}: use the windows-{gi.goarch(arch)} archive"
+                    f"{arch}: use the windows-{gi_layout.goarch(arch)} archive"
                 )
             go_releases.check_compatibility(
                 go_releases.GoRelease(version=target, stable=True, files=()),
@@ -382,7 +415,7 @@ class ActionModule(AgentAction):
             if args["archive_url"]:
                 sha = opts.get("checksum")
                 self._checksum_rule(args, sha, filename)
-                return gi.Source(target, filename, args["archive_url"], sha)
+                return gi_plan.Source(target, filename, args["archive_url"], sha)
             return self._pushed_source(args, opts, target, filename, facts, layout)
         releases = self._load_releases(args)
         release = go_releases.resolve_version(target, releases, allow_prerelease=True)
@@ -390,8 +423,10 @@ class ActionModule(AgentAction):
         go_releases.check_compatibility(release, os_build=build, architecture=arch)
         sha = archive.sha256 or None
         self._checksum_rule(args, sha, archive.filename)
-        url = gi.archive_url(archive.filename, mirror=args["mirror"], index_url=args["index_url"])
-        return gi.Source(release.version, archive.filename, url, sha, archive.size or None)
+        url = gi_layout.archive_url(
+            archive.filename, mirror=args["mirror"], index_url=args["index_url"]
+        )
+        return gi_plan.Source(release.version, archive.filename, url, sha, archive.size or None)
 
     def _pushed_source(
         self,
@@ -400,8 +435,8 @@ class ActionModule(AgentAction):
         target: str,
         filename: str,
         facts: dict[str, Any],
-        layout: gi.Layout,
-    ) -> gi.Source:
+        layout: gi_layout.Layout,
+    ) -> gi_plan.Source:
         local = opts["src_local"]
         digest = hashlib.sha256()
         with open(local, "rb") as handle:
@@ -423,7 +458,7 @@ class ActionModule(AgentAction):
         if not temp:
             raise ValueError("the winops_go facts have no dirs.temp to copy src to")
         remote = winpath.join(temp, f"winops-golang-{uuid.uuid4().hex[:8]}-{filename}")
-        return gi.Source(
+        return gi_plan.Source(
             target,
             filename,
             "file://" + os.path.abspath(local),
@@ -462,7 +497,7 @@ class ActionModule(AgentAction):
 
     # -- results -------------------------------------------------------------------
 
-    def _failed_write(self, err: AgentError, plan: gi.Plan) -> dict[str, Any]:
+    def _failed_write(self, err: AgentError, plan: gi_plan.Plan) -> dict[str, Any]:
         if err.index is not None and err.index >= len(plan.ops):
             # Every change was applied; the verification ops that followed could not run.
             msg = (f"{err.describe()}: {plan.target} was installed and the changes were "
@@ -485,22 +520,22 @@ class ActionModule(AgentAction):
     def _result(
         self,
         args: dict[str, Any],
-        plan: gi.Plan,
-        layout: gi.Layout,
-        source: gi.Source | None,
+        plan: gi_plan.Plan,
+        layout: gi_layout.Layout,
+        source: gi_plan.Source | None,
         target: str | None,
-        obs: gi.Observed,
+        obs: gi_observe.Observed,
     ) -> dict[str, Any]:
         record = plan.records_after.get(target or "") or obs.state.records.get(target or "") or {}
         result: dict[str, Any] = {
             "changed": plan.changed,
-            "version": gi.number(target),
+            "version": gi_layout.number(target),
             "url": source.url if source else record.get("url"),
             "sha256": source.sha256 if source else record.get("sha256"),
             "install_root": layout.root,
             "install_path": layout.version_dir(target) if target else None,
-            "active_version": gi.number(plan.active_after),
-            "installed_versions": [gi.number(n) for n in plan.installed_after],
+            "active_version": gi_layout.number(plan.active_after),
+            "installed_versions": [gi_layout.number(n) for n in plan.installed_after],
             "conflicts": plan.conflicts,
             "goroot": plan.goroot,
             "changes": plan.steps,
@@ -521,8 +556,8 @@ class ActionModule(AgentAction):
 
 
 def _view(active: str | None, installed: list[str], path: str | None) -> str:
-    lines = [f"active: {gi.number(active) or '(none)'}", "installed:"]
-    lines += [f"  - {gi.number(n)}" for n in installed] or ["  (none)"]
+    lines = [f"active: {gi_layout.number(active) or '(none)'}", "installed:"]
+    lines += [f"  - {gi_layout.number(n)}" for n in installed] or ["  (none)"]
     lines.append("PATH:")
     lines += [f"  {entry}" for entry in (path or "").split(";")] if path else ["  (unset)"]
     return "\n".join(lines) + "\n"
@@ -551,3 +586,13 @@ def facts_from_vars(task_vars: dict[str, Any]) -> dict[str, Any] | None:
         if isinstance(candidate, dict) and all(k in candidate for k in _FACT_KEYS):
             return dict(candidate)
     return None
+
+
+def guess_facts(scope: str, task_vars: dict[str, Any]) -> dict[str, Any]:
+    """Windows' default folders, to find the install root before the facts are read."""
+    user = str(task_vars.get("ansible_user") or "Administrator")
+    user = user.rsplit("\\", maxsplit=1)[-1].split("@", maxsplit=1)[0] or "Administrator"
+    return {
+        "dirs": {"program_files": r"C:\Program Files"},
+        "user": {"localappdata": rf"C:\Users\{user}\AppData\Local"},
+    }

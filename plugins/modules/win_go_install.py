@@ -32,9 +32,11 @@ description:
     reported in RV(conflicts) and as a warning.
   - "Round trips: one agent round trip when nothing changes, two when
     something does. The install root and the architecture come from the
-    C(winops_go) facts of M(winops.golang.win_go_facts); when they are not
-    set, one more round trip reads them (run M(winops.golang.win_go_facts)
-    first to save it; the C(runtime) role does)."
+    C(winops_go) facts of M(winops.golang.win_go_facts); without them the
+    facts are read in the same batch, and the default root is first looked
+    for in Windows' default folders (C(C:\\Program Files),
+    C(C:\\Users\\<user>\\AppData\\Local)): only a host whose folders were
+    relocated costs one more read."
 options:
   version:
     description:
@@ -231,7 +233,7 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Gather Go facts first (saves a round trip in every win_go_install task)
+- name: Gather Go facts first (the facts every later task reuses)
   winops.golang.win_go_facts:
 
 - name: Install the newest Go 1.22 and make it the active toolchain

@@ -108,7 +108,7 @@ def test_fresh_install_then_nothing_changes_in_one_round_trip(
     assert [c["step"] for c in res["changes"]] == ["download", "extract", "record", "activate",
                                                    "path"]
     host = sim(inv)
-    # facts (1) + read (1) + write (1)
+    # the win_go_facts task (1) + read (1) + write (1)
     assert rounds(host) == 3
     assert host.read_file(ROOT + r"\go1.22.10\VERSION").startswith(b"go1.22.10\n")
     assert host.read_file(ROOT + r"\go1.22.10\bin\go.exe").startswith(b"MZ")
@@ -133,9 +133,25 @@ def test_fresh_install_then_nothing_changes_in_one_round_trip(
     before = rounds(host)
     exact = go(inv, facts=False, version="1.22.10", active=True).assert_ok()
     assert exact.task("win-01", TASK).changed is False
-    # Without facts (and without install_root) one facts read comes first.
-    assert rounds(host) - before == 2
+    # Without facts (and without install_root) they ride in the single read batch.
+    assert rounds(host) - before == 1
     assert go_dl.downloads(ZIP.format("go1.22.10")) == 1
+
+
+def test_relocated_program_files_without_facts_costs_one_more_read(
+        sim_inventory: Callable, go: Callable) -> None:
+    inv = sim_inventory(["win-01"])
+    go(inv, facts=False, version="1.22.5", check=True).assert_ok()  # creates the host
+    host = sim(inv)
+    host.set_reg(r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion", "ProgramFilesDir",
+                 "REG_SZ", r"C:\Apps")
+    host.write_file(r"C:\Apps\placeholder.txt", b"")
+    before = rounds(host)
+    res = go(inv, facts=False, version="1.22.5").assert_ok().task("win-01", TASK)
+    assert res["install_path"] == r"C:\Apps\GoToolchains\go1.22.5"
+    # The guess (C:\Program Files) was read with the facts, then the real root: 2 reads + 1 write.
+    assert rounds(host) - before == 3
+    assert host.read_file(r"C:\Apps\GoToolchains\go1.22.5\VERSION").startswith(b"go1.22.5")
 
 
 def test_facts_report_managed_toolchains(sim_inventory: Callable, go: Callable,
@@ -183,7 +199,7 @@ def test_upgrade_and_switch_back(sim_inventory: Callable, go: Callable,
 
     start = rounds(host)
     back = go(inv, version="1.22.0", active=True).assert_ok().task("win-01", TASK)
-    assert rounds(host) - start == 3  # facts, read, write
+    assert rounds(host) - start == 3  # win_go_facts, read, write
     assert back.changed and [c["step"] for c in back["changes"]] == ["activate"]
     assert back["changes"][0]["from"] == "1.22.5" and back["changes"][0]["to"] == "1.22.0"
     assert junction(host) == ROOT + r"\go1.22.0"
@@ -536,7 +552,7 @@ def test_verify_true_and_build(sim_inventory: Callable, go: Callable) -> None:
     start = rounds(host)
     built = go(inv, version="1.22.5", verify="build", active=True).assert_ok().task(
         "win-01", TASK)
-    assert built.changed is False and rounds(host) - start == 2  # facts + one batch
+    assert built.changed is False and rounds(host) - start == 2  # win_go_facts + one batch
     assert built["verify"]["build"]["ok"] is True
     assert built["verify"]["build"]["output"] == "hello, world\n"
     assert isinstance(built["verify"]["build"]["seconds"], float)

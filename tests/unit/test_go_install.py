@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.winops.golang.plugins.module_utils import go_install as gi
+from ansible_collections.winops.golang.plugins.module_utils import go_install_layout as gi_layout
+from ansible_collections.winops.golang.plugins.module_utils import go_install_observe as gi_observe
+from ansible_collections.winops.golang.plugins.module_utils import go_install_plan as gi_plan
 
 ROOT = r"C:\Program Files\GoToolchains"
-LAYOUT = gi.Layout(ROOT)
+LAYOUT = gi_layout.Layout(ROOT)
 SYSTEM_PATH = r"%SystemRoot%\system32;%SystemRoot%"
 FACTS = {
     "architecture": "AMD64",
@@ -34,7 +36,7 @@ def record(version: str, sha: str = SHA) -> dict[str, Any]:
 def state_read(versions: list[str] | None) -> dict[str, Any]:
     if versions is None:
         return {"op": "file.read", "changed": False, "exists": False}
-    data = gi.render_state({v: record(v) for v in versions})
+    data = gi_layout.render_state({v: record(v) for v in versions})
     return {"op": "file.read", "changed": False, "exists": True, "size": len(data),
             "content_b64": base64.b64encode(data).decode(), "truncated": False}
 
@@ -50,10 +52,10 @@ def observed(
     matches: list[dict[str, Any]] = (),
     msi: str | None = None,
     scope: str = "machine",
-    layout: gi.Layout = LAYOUT,
-) -> gi.Observed:
-    reads = gi.read_batch(layout, msi=gi.MSI_GOROOT, verify_exe=None, verify="none",
-                          build_dir=None, with_facts=False)
+    layout: gi_layout.Layout = LAYOUT,
+) -> gi_observe.Observed:
+    reads = gi_observe.read_batch(layout, msi=gi_layout.MSI_GOROOT, verify_exe=None,
+                                  verify="none", build_dir=None, with_facts=False)
     env: dict[str, dict[str, Any]] = {"machine": {}, "user": {}}
     if path is not None:
         env["machine"]["Path"] = {"value": path, "type": "REG_EXPAND_SZ"}
@@ -74,24 +76,24 @@ def observed(
                 if msi else {"exists": False}),
     }
     ordered = [results[k] for k in sorted(reads.index, key=reads.index.get)]
-    return gi.observe(layout, scope, ordered, reads.index, msi=gi.MSI_GOROOT)
+    return gi_observe.observe(layout, scope, ordered, reads.index, msi=gi_layout.MSI_GOROOT)
 
 
-def source(version: str) -> gi.Source:
-    return gi.Source(version, f"{version}.windows-amd64.zip",
-                     f"https://go.dev/dl/{version}.windows-amd64.zip", SHA, 100)
+def source(version: str) -> gi_plan.Source:
+    return gi_plan.Source(version, f"{version}.windows-amd64.zip",
+                          f"https://go.dev/dl/{version}.windows-amd64.zip", SHA, 100)
 
 
-def ops(plan: gi.Plan) -> list[str]:
+def ops(plan: gi_plan.Plan) -> list[str]:
     return [op["op"] for op in plan.ops]
 
 
-def present(obs: gi.Observed, version: str | None = None, src: gi.Source | None = None,
-            **kw: Any) -> gi.Plan:
+def present(obs: gi_observe.Observed, version: str | None = None, src: gi_plan.Source | None = None,
+            **kw: Any) -> gi_plan.Plan:
     kw.setdefault("activate", False)
     kw.setdefault("keep", None)
     kw.setdefault("fix_goroot", False)
-    return gi.plan_present(obs, version=version, source=src, facts=FACTS, now=NOW, **kw)
+    return gi_plan.plan_present(obs, version=version, source=src, facts=FACTS, now=NOW, **kw)
 
 
 def vdir(name: str) -> str:
@@ -106,22 +108,22 @@ def vdir(name: str) -> str:
     ("build", "build"), ("BUILD", "build"), ("no", "none"),
 ])
 def test_verify_mode(value: Any, mode: str) -> None:
-    assert gi.verify_mode(value) == mode
+    assert gi_layout.verify_mode(value) == mode
 
 
 @pytest.mark.parametrize("value", ["fast", 3, ["build"]])
 def test_verify_mode_refuses(value: Any) -> None:
     with pytest.raises(ValueError, match="verify must be"):
-        gi.verify_mode(value)
+        gi_layout.verify_mode(value)
 
 
 def test_parse_checksum() -> None:
-    assert gi.parse_checksum("sha256:" + "AB" * 32) == "ab" * 32
-    assert gi.parse_checksum(" " + "cd" * 32) == "cd" * 32
+    assert gi_layout.parse_checksum("sha256:" + "AB" * 32) == "ab" * 32
+    assert gi_layout.parse_checksum(" " + "cd" * 32) == "cd" * 32
     with pytest.raises(ValueError, match="only sha256"):
-        gi.parse_checksum("sha512:" + "ab" * 32)
+        gi_layout.parse_checksum("sha512:" + "ab" * 32)
     with pytest.raises(ValueError, match="64 hex"):
-        gi.parse_checksum("sha256:abc")
+        gi_layout.parse_checksum("sha256:abc")
 
 
 @pytest.mark.parametrize(("spec", "exact"), [
@@ -130,53 +132,54 @@ def test_parse_checksum() -> None:
     ("1.22.x", False),
 ])
 def test_is_exact_spec(spec: str, exact: bool) -> None:
-    assert gi.is_exact_spec(spec) is exact
+    assert gi_layout.is_exact_spec(spec) is exact
 
 
 def test_archive_names_and_urls() -> None:
-    assert gi.archive_name_info("go1.22.5.windows-amd64.zip") == ("go1.22.5", "amd64")
-    assert gi.archive_name_info("go1.24rc1.windows-arm64.zip") == ("go1.24rc1", "arm64")
-    assert gi.archive_name_info("go1.22.5.linux-amd64.tar.gz") is None
-    assert gi.url_basename("https://x/a/go1.22.5.windows-amd64.zip?sig=1") == \
+    assert gi_layout.archive_name_info("go1.22.5.windows-amd64.zip") == ("go1.22.5", "amd64")
+    assert gi_layout.archive_name_info("go1.24rc1.windows-arm64.zip") == ("go1.24rc1", "arm64")
+    assert gi_layout.archive_name_info("go1.22.5.linux-amd64.tar.gz") is None
+    assert gi_layout.url_basename("https://x/a/go1.22.5.windows-amd64.zip?sig=1") == \
         "go1.22.5.windows-amd64.zip"
-    assert gi.url_basename(r"\\fs01\golang\go1.22.5.windows-amd64.zip") == \
+    assert gi_layout.url_basename(r"\\fs01\golang\go1.22.5.windows-amd64.zip") == \
         "go1.22.5.windows-amd64.zip"
     name = "go1.22.5.windows-amd64.zip"
-    assert gi.archive_url(name, mirror=None, index_url=None) == "https://go.dev/dl/" + name
-    assert gi.archive_url(name, mirror="https://m/golang", index_url=None) == \
+    assert gi_layout.archive_url(name, mirror=None, index_url=None) == "https://go.dev/dl/" + name
+    assert gi_layout.archive_url(name, mirror="https://m/golang", index_url=None) == \
         "https://m/golang/" + name
-    assert gi.archive_url(name, mirror="\\\\fs01\\golang\\", index_url=None) == \
+    assert gi_layout.archive_url(name, mirror="\\\\fs01\\golang\\", index_url=None) == \
         "\\\\fs01\\golang\\" + name
-    assert gi.archive_url(name, mirror=None, index_url="http://h/dl/?mode=json") == \
+    assert gi_layout.archive_url(name, mirror=None, index_url="http://h/dl/?mode=json") == \
         "http://h/dl/" + name
 
 
 def test_default_root_and_checks() -> None:
-    assert gi.default_root("machine", FACTS) == ROOT
-    assert gi.default_root("user", FACTS) == \
+    assert gi_layout.default_root("machine", FACTS) == ROOT
+    assert gi_layout.default_root("user", FACTS) == \
         r"C:\Users\Administrator\AppData\Local\GoToolchains"
-    assert gi.check_root("c:/tools/go/") == r"c:\tools\go"
+    assert gi_layout.check_root("c:/tools/go/") == r"c:\tools\go"
     for bad in (r"C:\Program Files\Go", "c:\\PROGRAM FILES\\go\\", r"C:\Program Files\Go\sdk",
                 r"\\fs01\go", "C:\\", "relative\\dir", r"C:\%X%\go"):
         with pytest.raises(ValueError):
-            gi.check_root(bad)
+            gi_layout.check_root(bad)
     with pytest.raises(ValueError, match="MSI"):
-        gi.check_root(r"D:\Apps\Go", msi=r"D:\Apps\Go")
+        gi_layout.check_root(r"D:\Apps\Go", msi=r"D:\Apps\Go")
 
 
 # -- the state file -------------------------------------------------------------------
 
 
 def test_state_round_trip_and_damage() -> None:
-    data = gi.render_state({"go1.22.5": record("go1.22.5"), "go1.21.0": record("go1.21.0")})
+    data = gi_layout.render_state({"go1.22.5": record("go1.22.5"), "go1.21.0": record("go1.21.0")})
     assert json.loads(data)["toolchains"][0]["version"] == "go1.21.0"
     read = {"exists": True, "content_b64": base64.b64encode(data).decode()}
-    state = gi.parse_state(read)
+    state = gi_layout.parse_state(read)
     assert sorted(state.records) == ["go1.21.0", "go1.22.5"]
     assert state.sha256 == hashlib.sha256(data).hexdigest() and state.error is None
-    bad = gi.parse_state({"exists": True, "content_b64": base64.b64encode(b"{junk").decode()})
+    bad = gi_layout.parse_state(
+        {"exists": True, "content_b64": base64.b64encode(b"{junk").decode()})
     assert bad.records == {} and bad.exists and "not readable" in (bad.error or "")
-    assert gi.parse_state({"exists": False}).exists is False
+    assert gi_layout.parse_state({"exists": False}).exists is False
 
 
 # -- observation ----------------------------------------------------------------------
@@ -289,7 +292,7 @@ def test_path_goes_before_other_go_and_conflicts_are_reported() -> None:
 
 
 def test_user_scope_warns_about_machine_go() -> None:
-    layout = gi.Layout(r"C:\Users\Administrator\AppData\Local\GoToolchains")
+    layout = gi_layout.Layout(r"C:\Users\Administrator\AppData\Local\GoToolchains")
     other = {"scope": "machine", "entry": r"C:\tools\go\bin", "dir": r"C:\tools\go\bin",
              "path": r"C:\tools\go\bin\go.exe", "files": {"..\\VERSION": "go1.20"}}
     obs = observed(scope="user", layout=layout, user_path=None, matches=[other])
@@ -327,7 +330,7 @@ def test_absent_removes_matching_non_active_versions() -> None:
     obs = observed(recorded=["go1.20.14", "go1.21.0", "go1.22.5"],
                    dirs=["go1.20.14", "go1.21.0", "go1.22.5"], current=vdir("go1.22.5"),
                    path=LAYOUT.current_bin)
-    plan = gi.plan_absent(obs, spec="<1.22", keep=None, fix_goroot=False, facts=FACTS)
+    plan = gi_plan.plan_absent(obs, spec="<1.22", keep=None, fix_goroot=False, facts=FACTS)
     assert ops(plan) == ["file.write", "file.remove", "file.remove"]
     assert plan.installed_after == ["go1.22.5"] and plan.active_after == "go1.22.5"
 
@@ -336,8 +339,8 @@ def test_absent_of_the_active_one_needs_the_others_gone() -> None:
     obs = observed(recorded=["go1.21.0", "go1.22.5"], dirs=["go1.21.0", "go1.22.5"],
                    current=vdir("go1.22.5"), path=LAYOUT.current_bin)
     with pytest.raises(ValueError, match="activate one of them first"):
-        gi.plan_absent(obs, spec="1.22.5", keep=None, fix_goroot=False, facts=FACTS)
-    full = gi.plan_absent(obs, spec=">=1.0", keep=None, fix_goroot=False, facts=FACTS)
+        gi_plan.plan_absent(obs, spec="1.22.5", keep=None, fix_goroot=False, facts=FACTS)
+    full = gi_plan.plan_absent(obs, spec=">=1.0", keep=None, fix_goroot=False, facts=FACTS)
     assert ops(full) == ["env.set", "file.remove", "file.remove", "file.remove", "file.remove"]
     assert full.path_after == "" and full.active_after is None
     assert full.ops[-1]["args"]["path"] == LAYOUT.state_file
@@ -347,10 +350,10 @@ def test_absent_refuses_moving_targets_and_keep_only_prunes() -> None:
     obs = observed(recorded=["go1.21.0", "go1.22.5"], dirs=["go1.21.0", "go1.22.5"],
                    current=vdir("go1.21.0"), path=LAYOUT.current_bin)
     with pytest.raises(ValueError, match="latest"):
-        gi.plan_absent(obs, spec="latest", keep=None, fix_goroot=False, facts=FACTS)
-    plan = gi.plan_absent(obs, spec=None, keep=1, fix_goroot=False, facts=FACTS)
+        gi_plan.plan_absent(obs, spec="latest", keep=None, fix_goroot=False, facts=FACTS)
+    plan = gi_plan.plan_absent(obs, spec=None, keep=1, fix_goroot=False, facts=FACTS)
     assert plan.ops == []  # the newest is kept, and the active one is never pruned
-    none = gi.plan_absent(obs, spec="1.19", keep=None, fix_goroot=False, facts=FACTS)
+    none = gi_plan.plan_absent(obs, spec="1.19", keep=None, fix_goroot=False, facts=FACTS)
     assert none.ops == [] and not none.changed
 
 
@@ -359,7 +362,7 @@ def test_absent_refuses_moving_targets_and_keep_only_prunes() -> None:
 
 def test_verify_ops_and_evaluation() -> None:
     exe = LAYOUT.go_exe(None)
-    built = gi.verify_ops(exe, "build", LAYOUT.verify_dir("t"))
+    built = gi_observe.verify_ops(exe, "build", LAYOUT.verify_dir("t"))
     keys = [k for k, _op in built]
     assert keys[:2] == ["verify_version", "verify_goroot"] and keys[-1] == "build_cleanup"
     build_op = dict(built)["build"]["args"]
@@ -372,11 +375,11 @@ def test_verify_ops_and_evaluation() -> None:
     results[index["build"]] = {"rc": 0, "stdout": "", "stderr": ""}
     results[index["build_exe_stat"]] = {"mtime": "2024-07-01T00:00:01.500000Z"}
     results[index["build_run"]] = {"rc": 0, "stdout": "hello, world\r\n"}
-    good = gi.evaluate_verify(results, index, version="go1.22.5",
-                              goroots=[LAYOUT.current, vdir("go1.22.5")])
+    good = gi_observe.evaluate_verify(results, index, version="go1.22.5",
+                                      goroots=[LAYOUT.current, vdir("go1.22.5")])
     assert good["ok"] is True and good["build"]["seconds"] == 1.5
     results[index["verify_version"]] = {"rc": 0, "stdout": "go version go1.22.4 windows/amd64"}
     results[index["verify_goroot"]] = {"rc": 0, "stdout": r"C:\Go" + "\n"}
-    bad = gi.evaluate_verify(results, index, version="go1.22.5",
-                             goroots=[LAYOUT.current])
+    bad = gi_observe.evaluate_verify(results, index, version="go1.22.5",
+                                     goroots=[LAYOUT.current])
     assert bad["ok"] is False and len(bad["problems"]) == 2
