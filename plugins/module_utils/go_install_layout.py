@@ -34,7 +34,6 @@ CURRENT = "current"
 DOWNLOADS = ".downloads"
 ROOT_NAME = "GoToolchains"
 MSI_GOROOT = r"C:\Program Files\Go"
-DEFAULT_INDEX_URL = "https://go.dev/dl/?mode=json&include=all"
 DEFAULT_DOWNLOAD_BASE = "https://go.dev/dl/"
 MAX_STATE_BYTES = 1048576
 
