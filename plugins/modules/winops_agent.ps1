@@ -14,6 +14,7 @@
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsTransfer
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsSystem
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsNetwork
+#AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsAcl
 
 $ErrorActionPreference = 'Stop'
 
@@ -54,6 +55,9 @@ $opMap = @{
     'exec' = 'Invoke-WinopsExec'
     'net.get' = 'Get-WinopsNetwork'
     'net.set' = 'Set-WinopsNetwork'
+    'acl.get' = 'Get-WinopsAcl'
+    'acl.set' = 'Set-WinopsAcl'
+    'acl.resolve' = 'Resolve-WinopsAccount'
 }
 $envWriteOps = @('env.set', 'env.remove')
 
