@@ -494,6 +494,14 @@ class SimHost:
                 "name": name, "exe": winpath.normalize(exe), "state": state,
                 "start_type": start_type,
             }
+            # Its registry key, as the Service Control Manager keeps it (win_go_env
+            # reads and writes the service's own Environment value there).
+            reg = ctx.model.registry
+            node = reg.create(RegPath("HKLM", ("SYSTEM", "CurrentControlSet", "Services", name)))
+            reg.set_value(node, "ImagePath", "REG_EXPAND_SZ", winpath.normalize(exe))
+            reg.set_value(node, "Start", "REG_DWORD",
+                          {"auto": 2, "manual": 3, "disabled": 4}[start_type])
+            reg.set_value(node, "Type", "REG_DWORD", 0x10)
 
     def trust_certificate(self, pem: str) -> None:
         """Add a PEM CA certificate to the host's trusted roots (Cert:\\LocalMachine\\Root)."""
