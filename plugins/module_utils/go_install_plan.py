@@ -190,6 +190,17 @@ def conflicts_of(obs: Observed, plan: Plan, *, fix_goroot: bool) -> None:
             )
 
 
+def _record(plan: Plan, obs: Observed, layout: Layout, records: dict[str, Any]) -> None:
+    """Rewrite toolchains.json, compare-and-set against the copy the read batch saw."""
+    plan.add(
+        "file.write",
+        path=layout.state_file,
+        content_b64=base64.b64encode(render_state(records)).decode("ascii"),
+        expected_sha256=obs.state.sha256,
+    )
+    plan.steps.append({"step": "record", "path": layout.state_file})
+
+
 def _prune(
     obs: Observed,
     records: dict[str, dict[str, Any]],
@@ -314,13 +325,7 @@ def plan_present(
     # The record is rewritten only with a real change; stale entries (their directory is
     # gone) and a damaged file are dropped then.
     if plan.install or drop:
-        plan.add(
-            "file.write",
-            path=layout.state_file,
-            content_b64=base64.b64encode(render_state(records)).decode("ascii"),
-            expected_sha256=obs.state.sha256,
-        )
-        plan.steps.append({"step": "record", "path": layout.state_file})
+        _record(plan, obs, layout, records)
     if obs.current_kind not in (None, "junction"):
         raise ValueError(
             f"'{layout.current}' is a {obs.current_kind}, not a junction: "
@@ -454,13 +459,7 @@ def plan_absent(
                 {"step": "deactivate", "from": number(active), "junction": layout.current}
             )
     elif gone:
-        plan.add(
-            "file.write",
-            path=layout.state_file,
-            content_b64=base64.b64encode(render_state(records)).decode("ascii"),
-            expected_sha256=obs.state.sha256,
-        )
-        plan.steps.append({"step": "record", "path": layout.state_file})
+        _record(plan, obs, layout, records)
     conflicts_of(obs, plan, fix_goroot=fix_goroot)
     for name, stored in doomed:
         plan.add("file.remove", path=layout.version_dir(stored))
