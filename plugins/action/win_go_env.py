@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.winops.golang.plugins.module_utils import (
+    acl,
     go_env_rules,
     path_list,
     winpath,
@@ -29,6 +30,8 @@ from ansible_collections.winops.golang.plugins.plugin_utils.agent_action import 
 SERVICES_KEY = "HKLM:\\SYSTEM\\CurrentControlSet\\Services"
 ENV_SCOPES = ("machine", "user")
 PATH_NAME = "Path"
+NETRC_NAME = "_netrc"
+DIR_VARIABLES = ("GOPATH", "GOCACHE", "GOMODCACHE")
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Seen:
     # service scope: the machine variables (expanded) a service's own Path starts from
     inherited: dict[str, str] = field(default_factory=dict)
     inherited_path: str | None = None
+    # netrc / directories: the results of their read ops
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def stored(self, name: str) -> str | None:
         """The stored spelling of ``name`` (environment names are case-insensitive)."""
@@ -82,6 +87,21 @@ class ActionModule(AgentAction):
         "exclusive": {"type": "bool", "default": False},
         "services": {"type": "list", "elements": "str", "default": []},
         "conflict_retries": {"type": "int", "default": 3},
+        "netrc": {
+            "type": "list",
+            "elements": "dict",
+            "default": [],
+            "no_log": True,
+            "options": {
+                "machine": {"type": "str", "required": True},
+                "login": {"type": "str", "required": True},
+                "password": {"type": "str", "required": True, "no_log": True},
+            },
+        },
+        "netrc_user": {"type": "str"},
+        "netrc_state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        "directories": {"type": "list", "elements": "str", "default": []},
+        "directories_account": {"type": "str"},
     }
     MUTUALLY_EXCLUSIVE = [["profile", "env_file"]]
     REQUIRED_IF = [["scope", "service", ["service"]]]
@@ -96,6 +116,7 @@ class ActionModule(AgentAction):
         scope = args["scope"]
         facts = _facts(task_vars)
         target = self._target(args, facts, task_vars)
+        self._extras = self._extra_spec(args, variables, facts, task_vars)
         attempts = args["conflict_retries"] + 1
         for attempt in range(1, attempts + 1):
             seen = self._read(client, args, target, with_facts=facts is None)
@@ -108,11 +129,15 @@ class ActionModule(AgentAction):
                     target = real
                     seen = self._read(client, args, target, with_facts=False)
             changes, after_values = plan(seen, args, variables)
-            if not changes or self.check_mode:
+            extra_ops, self._extra_report = self._plan_extras(seen)
+            if not (changes or extra_ops) or self.check_mode:
                 return self._result(args, target, seen, changes, after_values, None, client)
+            batch = (self._write_batch(args, target, seen, changes, after_values)
+                     if changes else Batch())
+            for op, op_args in extra_ops:
+                batch.add(op, **op_args)
             try:
-                written = client.run(self._write_batch(args, target, seen, changes,
-                                                       after_values))
+                written = client.run(batch)
             except AgentError as err:
                 if err.code == "conflict" and attempt < attempts:
                     continue
@@ -205,6 +230,7 @@ class ActionModule(AgentAction):
             i_main = batch.add("file.read", path=target)
         i_svc = {name: batch.add("reg.get", path=f"{SERVICES_KEY}\\{name}")
                  for name in args["services"]}
+        i_extra = self._extra_reads(batch)
         res = client.run(batch, check_mode=self.check_mode)
         seen = Seen(facts=res[i_facts] if i_facts is not None else None)
         main = res[i_main]
@@ -240,6 +266,7 @@ class ActionModule(AgentAction):
             seen.values = go_env_rules.parse_env_file(text)
         for name, index in i_svc.items():
             seen.services[name] = res[index]
+        seen.extra = {key: res[index] for key, index in i_extra.items()}
         return seen
 
     def _write_batch(self, args: dict[str, Any], target: str, seen: Seen,
@@ -285,8 +312,11 @@ class ActionModule(AgentAction):
     def _result(self, args: dict[str, Any], target: str, seen: Seen, changes: list[Change],
                 after: dict[str, str], written: Any, client: AgentClient) -> dict[str, Any]:
         masked = go_env_rules.shown
+        report = self._extra_report
+        extra_changed = bool(report.get("netrc", {}).get("changed")) or any(
+            d["changed"] for d in report.get("directories", []))
         result: dict[str, Any] = {
-            "changed": bool(changes),
+            "changed": bool(changes) or extra_changed,
             "scope": args["scope"],
             "target": target,
             "changes": [
@@ -301,6 +331,7 @@ class ActionModule(AgentAction):
             "broadcast": bool(written.broadcast) if written is not None else False,
             "round_trips": client.round_trips,
         }
+        result.update(report)
         if args["path"]:
             key = next((n for n in after if n.casefold() == PATH_NAME.casefold()), None)
             result["path_value"] = after.get(key) if key else None
@@ -312,12 +343,157 @@ class ActionModule(AgentAction):
             result["diff"] = {
                 "before_header": header,
                 "after_header": header,
-                "before": _view(names, seen.values),
-                "after": _view(names, after),
+                "before": _view(names, seen.values) + self._extra_diff["before"],
+                "after": _view(names, after) + self._extra_diff["after"],
             }
         if self._warnings:
             result["warnings"] = self._warnings
         return result
+
+    # -- netrc and directories ------------------------------------------------------
+
+    def _extra_spec(self, args: dict[str, Any], variables: dict[str, str],
+                    facts: dict[str, Any] | None, task_vars: dict[str, Any]) -> dict[str, Any]:
+        """What the netrc and directories options ask for, checked on the controller."""
+        spec: dict[str, Any] = {"accounts": []}
+        if args["netrc"] and args["netrc_state"] == "absent":
+            raise ValueError("netrc entries go with netrc_state: present")
+        if args["netrc"] or args["netrc_state"] == "absent" or args["netrc_user"]:
+            if args["netrc_state"] == "present" and not args["netrc"]:
+                raise ValueError("netrc_user goes with netrc (or netrc_state: absent)")
+            content = render_netrc(args["netrc"]) if args["netrc_state"] == "present" else None
+            account, profile = _netrc_account(args["netrc_user"], facts, task_vars)
+            spec["netrc"] = {
+                "path": winpath.join(profile, NETRC_NAME),
+                "account": account,
+                "state": args["netrc_state"],
+                "content": content,
+                "sha256": hashlib.sha256(content).hexdigest() if content is not None else None,
+                "machines": sorted((e["machine"] for e in args["netrc"]), key=str.casefold),
+            }
+            spec["accounts"].append(account)
+        if args["directories_account"] and not args["directories"]:
+            raise ValueError("directories_account goes with directories")
+        if args["directories"]:
+            if not args["directories_account"]:
+                raise ValueError("directories needs directories_account")
+            spec["directories"] = directory_paths(args["directories"], variables)
+            spec["dir_account"] = args["directories_account"]
+            if args["directories_account"] not in spec["accounts"]:
+                spec["accounts"].append(args["directories_account"])
+        return spec
+
+    def _extra_reads(self, batch: Batch) -> dict[str, int]:
+        spec = self._extras
+        out: dict[str, int] = {}
+        if spec["accounts"]:
+            out["accounts"] = batch.add("acl.resolve", names=spec["accounts"])
+        if "netrc" in spec:
+            out["netrc.stat"] = batch.add("file.stat", path=spec["netrc"]["path"], checksum=True)
+            if spec["netrc"]["state"] == "present":
+                out["netrc.acl"] = batch.add("acl.get", path=spec["netrc"]["path"])
+                out["netrc.dot"] = batch.add("file.stat", path=_dot_netrc(spec["netrc"]["path"]))
+        for i, path in enumerate(spec.get("directories", [])):
+            out[f"dir{i}.stat"] = batch.add("file.stat", path=path)
+            out[f"dir{i}.acl"] = batch.add("acl.get", path=path)
+        return out
+
+    def _plan_extras(
+        self, seen: Seen
+    ) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]]:
+        """The write ops for netrc and directories, and what to report about them."""
+        spec = self._extras
+        ops: list[tuple[str, dict[str, Any]]] = []
+        report: dict[str, Any] = {}
+        self._extra_diff = {"before": "", "after": ""}
+        if not spec["accounts"]:
+            return ops, report
+        sids: dict[str, str] = {}
+        resolved = seen.extra["accounts"]["accounts"]
+        for i, name in enumerate(spec["accounts"]):
+            item = resolved[i] if i < len(resolved) else {}
+            if not item.get("exists") or not item.get("sid"):
+                raise ValueError(f"account {name!r} does not exist on the host")
+            sids[name] = item["sid"]
+        if "netrc" in spec:
+            net = spec["netrc"]
+            stat = seen.extra["netrc.stat"]
+            exists = bool(stat.get("exists"))
+            entry: dict[str, Any] = {"path": net["path"], "state": net["state"],
+                                     "entries": len(net["machines"]),
+                                     "machines": net["machines"],
+                                     "content_changed": False, "acl_changed": False}
+            before_view = ("netrc: <present>" if exists else "netrc: <absent>")
+            if net["state"] == "absent":
+                if exists:
+                    ops.append(("file.remove", {"path": net["path"]}))
+                    entry["content_changed"] = True
+                after_view = "netrc: <absent>"
+            else:
+                same = exists and stat.get("sha256") == net["sha256"]
+                if not same:
+                    ops.append(("file.write", {
+                        "path": net["path"],
+                        "content_b64": base64.b64encode(net["content"]).decode("ascii"),
+                        "expected_sha256": stat.get("sha256") if exists else None,
+                    }))
+                    entry["content_changed"] = True
+                desired = netrc_acl(sids[net["account"]])
+                observed = seen.extra["netrc.acl"]
+                diffs = (acl.compare(desired, acl.Acl.from_doc(observed))
+                         if observed.get("exists") else ["new"])
+                if diffs:
+                    set_args = desired.set_args()
+                    if same:
+                        set_args["expected"] = observed.get("hash")
+                    set_args["path"] = net["path"]
+                    ops.append(("acl.set", set_args))
+                    entry["acl_changed"] = True
+                if seen.extra["netrc.dot"].get("exists"):
+                    self._warnings.append(
+                        f"{_dot_netrc(net['path'])} exists: Go 1.24 and later read it instead "
+                        f"of {net['path']}; remove it or move its entries to netrc")
+                after_view = netrc_view(net["machines"])
+                if same:
+                    before_view = after_view
+                elif exists:
+                    before_view = "netrc: <present, other content>"
+                owners = f" (ACL: {net['account']}, SYSTEM, Administrators)"
+                after_view += owners
+                if exists:
+                    before_view += " (ACL differs)" if entry["acl_changed"] else owners
+            entry["changed"] = entry["content_changed"] or entry["acl_changed"]
+            report["netrc"] = entry
+            self._extra_diff["before"] += before_view + "\n"
+            self._extra_diff["after"] += after_view + "\n"
+        if "directories" in spec:
+            desired = directory_acl(sids[spec["dir_account"]])
+            out = []
+            for i, path in enumerate(spec["directories"]):
+                stat = seen.extra[f"dir{i}.stat"]
+                got = seen.extra[f"dir{i}.acl"]
+                if stat.get("exists") and stat.get("type") != "directory":
+                    raise ValueError(f"{path} exists and is not a directory")
+                created = not stat.get("exists")
+                diffs = [] if created else acl.compare(desired, acl.Acl.from_doc(got))
+                if created:
+                    ops.append(("file.mkdir", {"path": path}))
+                if created or diffs:
+                    set_args = desired.set_args()
+                    set_args["path"] = path
+                    if not created:
+                        set_args["expected"] = got.get("hash")
+                    ops.append(("acl.set", set_args))
+                item = {"path": path, "created": created, "acl_changed": bool(created or diffs),
+                        "acl_differences": [d.describe() for d in diffs]}
+                item["changed"] = item["created"] or item["acl_changed"]
+                out.append(item)
+                state = "absent" if created else (
+                    "directory, ACL differs" if diffs else "directory, ACL as wanted")
+                self._extra_diff["before"] += f"directory {path}: {state}\n"
+                self._extra_diff["after"] += f"directory {path}: directory, ACL as wanted\n"
+            report["directories"] = out
+        return ops, report
 
     def _reboot_hint(self, args: dict[str, Any], seen: Seen,
                      changes: list[Change]) -> list[str]:
@@ -461,3 +637,100 @@ def _facts(task_vars: dict[str, Any]) -> dict[str, Any] | None:
 def _default_env_file(facts: dict[str, Any]) -> str | None:
     appdata = (facts.get("user") or {}).get("appdata")
     return winpath.join(appdata, "go", "env") if appdata else None
+
+
+# -- netrc and directories (pure) -------------------------------------------------------
+
+
+def render_netrc(entries: list[dict[str, Any]]) -> bytes:
+    """The ``_netrc`` content: one ``machine X login Y password Z`` line per entry,
+    sorted by machine (case-insensitively). Go's parser splits on white space and
+    has no quoting, so a token with white space (or empty) is refused; so are
+    two entries for one machine."""
+    lines = []
+    seen: set[str] = set()
+    for entry in sorted(entries, key=lambda e: str(e.get("machine") or "").casefold()):
+        tokens = []
+        for key in ("machine", "login", "password"):
+            value = entry.get(key)
+            if not isinstance(value, str) or not value or any(c.isspace() for c in value):
+                # Never name the value: it may be a password.
+                raise ValueError(f"netrc entry {key} must be a non-empty string "
+                                 "without white space")
+            if value.startswith("#"):
+                raise ValueError(f"netrc entry {key} must not start with #")
+            tokens.append(value)
+        machine = tokens[0].casefold()
+        if machine in seen:
+            raise ValueError(f"netrc lists machine {tokens[0]!r} more than once")
+        seen.add(machine)
+        lines.append(f"machine {tokens[0]} login {tokens[1]} password {tokens[2]}\n")
+    return "".join(lines).encode("utf-8")
+
+
+def netrc_view(machines: list[str]) -> str:
+    """The masked diff text: how many entries and for which machines, never credentials."""
+    count = len(machines)
+    noun = "entry" if count == 1 else "entries"
+    return f"netrc: <{count} {noun} for machines {', '.join(machines)}>"
+
+
+def netrc_acl(account_sid: str) -> acl.Acl:
+    """The account, SYSTEM and Administrators full control, protected (as a profile)."""
+    full = acl.RIGHTS["FullControl"]
+    return acl.protected_acl({acl.ADMINISTRATORS: full, acl.SYSTEM: full, account_sid: full},
+                             directory=False)
+
+
+def directory_acl(account_sid: str) -> acl.Acl:
+    """Administrators and SYSTEM full control, the account Modify, owner Administrators."""
+    full = acl.RIGHTS["FullControl"]
+    return acl.protected_acl({acl.ADMINISTRATORS: full, acl.SYSTEM: full,
+                              account_sid: acl.RIGHTS["Modify"]},
+                             owner=acl.ADMINISTRATORS)
+
+
+def directory_paths(entries: list[str], variables: dict[str, str]) -> list[str]:
+    """Absolute directories to create: literal paths, or GOPATH/GOCACHE/GOMODCACHE
+    standing for their values in this task's variables (every GOPATH element)."""
+    out: list[str] = []
+    for entry in entries:
+        if entry.upper() in DIR_VARIABLES:
+            value = next((v for n, v in variables.items() if n.upper() == entry.upper()), None)
+            if not value:
+                raise ValueError(f"directories names {entry} but variables does not set it")
+            paths = [p for p in value.split(";") if p] if entry.upper() == "GOPATH" else [value]
+            for path in paths:
+                if "%" in path:
+                    raise ValueError(f"{entry} {path!r} holds a %VAR% reference; list the "
+                                     "directory as an absolute path in directories")
+        else:
+            paths = [entry]
+        for path in paths:
+            path = winpath.validate(path, "directories")
+            if not any(winpath.same_path(path, p) for p in out):
+                out.append(path)
+    return out
+
+
+def _dot_netrc(path: str) -> str:
+    return winpath.join(winpath.parent(path), ".netrc")
+
+
+def _netrc_account(user: str | None, facts: dict[str, Any] | None,
+                   task_vars: dict[str, Any]) -> tuple[str, str]:
+    """The account the netrc belongs to and its profile folder."""
+    me = (facts or {}).get("user") or {}
+    if user:
+        if any(c in user for c in '/:*?"<>|'):
+            raise ValueError(f"netrc_user must be an account name, not {user!r}")
+        short = user.rsplit("\\", maxsplit=1)[-1]
+        if me.get("name") and me.get("profile") and short.casefold() == me["name"].casefold():
+            return user, me["profile"]
+        return user, winpath.join("C:\\Users", short)
+    if me.get("name"):
+        name = f"{me['domain']}\\{me['name']}" if me.get("domain") else me["name"]
+        return name, me.get("profile") or winpath.join("C:\\Users", me["name"])
+    name = str(task_vars.get("ansible_user") or "Administrator")
+    name = name.rsplit("\\", maxsplit=1)[-1].split("@", maxsplit=1)[0] or "Administrator"
+    return name, winpath.join("C:\\Users", name)

@@ -143,6 +143,75 @@ options:
         read before the task fails.
     type: int
     default: 3
+  netrc:
+    description:
+      - Credentials for private module hosts, written as the C(_netrc) file of
+        the profile of O(netrc_user). The C(go) command on Windows reads
+        C(%USERPROFILE%\_netrc) (C(os.UserHomeDir)), or the file named by the
+        C(NETRC) variable when it is set (Go 1.24 and later read
+        C(%USERPROFILE%\.netrc) instead when that exists, and the
+        module warns then), when it fetches a module directly
+        (C(GOPRIVATE), C(GONOPROXY), C(direct)) or from a proxy that asks
+        for credentials.
+      - Rendered as one C(machine X login Y password Z) line per entry, in
+        machine order, and compared on the controller by SHA-256 with the
+        file on the host (the file is never read back).
+      - The file's ACL is protected and grants FullControl to the account,
+        C(SYSTEM) and C(Administrators) only, as Windows protects a profile
+        folder, so administrators and backup tools running as C(SYSTEM) can
+        still repair or restore it while other users cannot read it.
+      - Never logged. The diff shows only the number of entries and the
+        machines; logins and passwords are never in the results, the diff,
+        warnings or verbose output.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      machine:
+        description: The host name the credentials are for (no white space).
+        type: str
+        required: true
+      login:
+        description: The user name (no white space).
+        type: str
+        required: true
+      password:
+        description: The password or token (no white space). Never logged.
+        type: str
+        required: true
+  netrc_user:
+    description:
+      - The account whose profile holds the C(_netrc) file and who alone
+        (besides C(SYSTEM) and C(Administrators)) may read it.
+      - Defaults to the connecting user, whose profile folder comes from the
+        C(winops_go) facts (C(C:\Users\<name>) without facts); for another
+        account the profile is C(C:\Users\<name>).
+    type: str
+  netrc_state:
+    description:
+      - C(present) writes the O(netrc) file and its ACL; C(absent) removes
+        the file of O(netrc_user) (O(netrc) must then be empty).
+    type: str
+    choices: [present, absent]
+    default: present
+  directories:
+    description:
+      - Directories to create and lock down for O(directories_account),
+        absolute Windows paths, or C(GOPATH), C(GOCACHE) and C(GOMODCACHE)
+        standing for the values this task sets in O(variables) (every
+        element of C(GOPATH)).
+      - Each gets a protected ACL inherited by its subdirectories and files,
+        C(Administrators) and C(SYSTEM) FullControl and the account Modify,
+        nobody else; the owner is C(Administrators), so the account cannot
+        rewrite the ACL. Explicit ACEs not in that list are removed.
+    type: list
+    elements: str
+    default: []
+  directories_account:
+    description:
+      - The account (name or SID, resolved on the host) that gets Modify on
+        O(directories). Required with O(directories).
+    type: str
 attributes:
   check_mode:
     support: full
@@ -217,6 +286,20 @@ EXAMPLES = r"""
       CGO_ENABLED: "0"
     exclusive: true
 
+- name: Credentials for private modules of the build account, and its Go directories
+  winops.golang.win_go_env:
+    scope: user
+    variables:
+      GOPATH: C:\go
+      GOMODCACHE: C:\go\pkg\mod
+      GOPRIVATE: git.corp.example.com
+    netrc:
+      - machine: git.corp.example.com
+        login: build
+        password: "{{ vault_git_token }}"
+    directories: [GOPATH, GOMODCACHE]
+    directories_account: CORP\svc-build
+
 - name: Remove GOPATH and a PATH entry machine-wide
   winops.golang.win_go_env:
     scope: machine
@@ -272,6 +355,20 @@ broadcast:
   description: Whether C(WM_SETTINGCHANGE) was broadcast (once, after machine or user changes).
   returned: always
   type: bool
+netrc:
+  description: What was done to the C(_netrc) file (never its content).
+  returned: when O(netrc) is given or O(netrc_state=absent)
+  type: dict
+  sample: {"path": "C:\\Users\\build\\_netrc", "state": "present", "entries": 2,
+           "machines": ["git.corp.example.com", "github.com"], "changed": true,
+           "content_changed": true, "acl_changed": true}
+directories:
+  description: Per directory of O(directories), whether it was created and whether its ACL changed.
+  returned: when O(directories) is given
+  type: list
+  elements: dict
+  sample: [{"path": "C:\\go", "created": true, "acl_changed": true, "changed": true,
+            "acl_differences": []}]
 round_trips:
   description: Agent round trips this task made (1 when nothing changed, 2 when something did).
   returned: always

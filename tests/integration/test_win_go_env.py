@@ -215,3 +215,108 @@ def test_concurrent_path_edits_lose_nothing(sim_inventory, run_playbook) -> None
     log = sim(inv).op_log()
     conflicts = [e for e in log if e.get("error") == "conflict"]
     print(f"compare-and-set conflicts retried: {len(conflicts)}")
+
+
+NETRC = r"C:\Users\Administrator\_netrc"
+FULL = 2032127  # FullControl
+SYNC = 0x100000
+
+
+def _acl(host: SimHost, path: str) -> dict[str, Any]:
+    return host.run_batch({"ops": [{"op": "acl.get", "args": {"path": path}}],
+                           "check_mode": False})["results"][0]
+
+
+def _grants(doc: dict[str, Any]) -> dict[str, int]:
+    return {a["sid"]: a["rights"] for a in doc["aces"] if not a["inherited"]}
+
+
+def test_netrc_written_acl_idempotent_secret_never_shown(sim_inventory, run_playbook) -> None:
+    inv = sim_inventory(["win-01"])
+    host = sim(inv)
+    entries = [{"machine": "git.corp.example.com", "login": "build", "password": "hunter2xyz"},
+               {"machine": "a.example.com", "login": "ann", "password": "pa55word0"}]
+
+    def go(netrc: Any, diff: bool = True, **extra: Any) -> Any:
+        run = run_playbook(playbook({"netrc": netrc, **extra}), inv, diff=diff, verbosity=3)
+        run.assert_ok()
+        return run
+
+    run = go(entries)
+    res = run.task("win-01", TASK)
+    assert res.changed and res["netrc"]["path"] == NETRC and res["round_trips"] == 2
+    assert host.read_file(NETRC) == (
+        b"machine a.example.com login ann password pa55word0\n"
+        b"machine git.corp.example.com login build password hunter2xyz\n")
+    got = _acl(host, NETRC)
+    assert got["protected"] is True
+    sids = {a["sid"] for a in got["aces"]}
+    assert "S-1-5-18" in sids and "S-1-5-32-544" in sids and len(sids) == 3
+    assert all(a["rights"] & FULL == FULL for a in got["aces"])
+    assert "netrc: <2 entries for machines a.example.com, git.corp.example.com>" in (
+        diff(res)["after"])
+    assert "git.corp.example.com" in run.stdout  # the scan below sees the -vvv output
+    for secret in ("hunter2xyz", "pa55word0", "login ann", "login build"):
+        assert secret not in run.stdout + run.stderr + repr(res.result), secret
+
+    before = trips(host)
+    again = go(entries).task("win-01", TASK)
+    assert not again.changed and again["round_trips"] == 1 and trips(host) - before == 1
+
+    entries[0]["password"] = "n3wsecret99"
+    run = go(entries)
+    res = run.task("win-01", TASK)
+    assert res.changed and res["netrc"]["content_changed"] and not res["netrc"]["acl_changed"]
+    assert b"password n3wsecret99" in host.read_file(NETRC)
+    for secret in ("n3wsecret99", "hunter2xyz", "pa55word0"):
+        assert secret not in run.stdout + run.stderr + repr(res.result), secret
+
+    host.write_file(r"C:\Users\Administrator\.netrc", b"")
+    warned = go(entries).task("win-01", TASK)
+    assert not warned.changed and any(".netrc exists" in w for w in warned.warnings)
+
+    gone = go([], netrc_state="absent").task("win-01", TASK)
+    assert gone.changed and host.read_file(NETRC) is None
+    assert not go([], netrc_state="absent").task("win-01", TASK).changed
+
+
+def test_directories_created_with_acl_and_drift_removed(sim_inventory, goenv) -> None:
+    inv = sim_inventory(["win-01"])
+    host = sim(inv)
+    params = {"scope": "user",
+              "variables": {"GOPATH": r"C:\go", "GOMODCACHE": r"C:\go\pkg\mod"},
+              "directories": ["GOPATH", "GOMODCACHE", r"C:\gocache"],
+              "directories_account": "Administrator"}
+    checked = goenv(inv, check=True, **params).task("win-01", TASK)
+    assert checked.changed and all(d["created"] for d in checked["directories"])
+    assert not _acl(host, r"C:\go")["exists"]
+    res = goenv(inv, **params).task("win-01", TASK)
+    assert [d["path"] for d in res["directories"]] == [r"C:\go", r"C:\go\pkg\mod", r"C:\gocache"]
+    assert all(d["created"] and d["acl_changed"] for d in res["directories"])
+    me = host.run_batch({"ops": [{"op": "acl.resolve", "args": {"names": ["Administrator"]}}],
+                         "check_mode": False})["results"][0]["accounts"][0]["sid"]
+    for path in (r"C:\go", r"C:\gocache"):
+        got = _acl(host, path)
+        assert got["protected"] is True and got["owner"]["sid"] == "S-1-5-32-544"
+        assert _grants(got) == {"S-1-5-32-544": FULL | SYNC, "S-1-5-18": FULL | SYNC,
+                                me: 0x1301BF | SYNC}
+        assert all(a["inheritance"] == ["ContainerInherit", "ObjectInherit"]
+                   for a in got["aces"])
+    before = trips(host)
+    again = goenv(inv, **params).task("win-01", TASK)
+    assert not again.changed and again["round_trips"] == 1 and trips(host) - before == 1
+    # A stray ACE added by hand is reported and removed.
+    got = _acl(host, r"C:\gocache")
+    aces = [{k: a[k] for k in ("sid", "type", "rights", "inheritance", "propagation")}
+            for a in got["aces"] if not a["inherited"]]
+    aces.append({"sid": "S-1-5-32-545", "type": "allow", "rights": 0x1301BF,
+                 "inheritance": ["ContainerInherit", "ObjectInherit"], "propagation": []})
+    host.run_batch({"ops": [{"op": "acl.set", "args": {"path": r"C:\gocache",
+                                                       "protected": True, "aces": aces}}],
+                    "check_mode": False})
+    fixed = goenv(inv, **params).task("win-01", TASK)
+    assert fixed.changed
+    drift = {d["path"]: d for d in fixed["directories"]}[r"C:\gocache"]
+    assert drift["acl_changed"] and not drift["created"]
+    assert any("extra" in text for text in drift["acl_differences"])
+    assert "S-1-5-32-545" not in _grants(_acl(host, r"C:\gocache"))

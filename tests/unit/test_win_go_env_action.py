@@ -125,3 +125,56 @@ def test_path_plan_properties(value: str, entries: list[str], placement: str) ->
     removed = _plan_path(once, entries, placement, state="absent")
     assert not set(_keys(removed)) & wanted
     assert [e for e in path_list.split(removed) if e] == [e for e in after_other if e]
+
+
+def test_render_netrc_sorted_by_machine() -> None:
+    text = win_go_env.render_netrc([
+        {"machine": "Zeta.example.com", "login": "z", "password": "pz"},
+        {"machine": "alpha.example.com", "login": "a", "password": "pa"}])
+    assert text == (b"machine alpha.example.com login a password pa\n"
+                    b"machine Zeta.example.com login z password pz\n")
+    assert win_go_env.render_netrc([]) == b""
+
+
+@pytest.mark.parametrize("entry", [
+    {"machine": "h", "login": "a b", "password": "pw-Q7x9"},
+    {"machine": "h", "login": "a", "password": "pw Q7x9"},
+    {"machine": "h", "login": "a", "password": ""},
+    {"machine": "h", "login": "a", "password": "#pw-Q7x9"},
+])
+def test_render_netrc_refuses_bad_tokens_without_echoing_them(entry: dict) -> None:
+    with pytest.raises(ValueError) as err:
+        win_go_env.render_netrc([entry])
+    assert "Q7x9" not in str(err.value)
+
+
+def test_render_netrc_refuses_duplicate_machines() -> None:
+    with pytest.raises(ValueError, match="more than once"):
+        win_go_env.render_netrc([{"machine": "h", "login": "a", "password": "p1"},
+                                 {"machine": "H", "login": "b", "password": "p2"}])
+
+
+def test_netrc_view_is_masked() -> None:
+    assert win_go_env.netrc_view(["a", "b"]) == "netrc: <2 entries for machines a, b>"
+    assert win_go_env.netrc_view(["a"]) == "netrc: <1 entry for machines a>"
+
+
+def test_netrc_diff_and_result_are_masked(tmp_path: Path) -> None:
+    host = SimHost(str(tmp_path / "h"))
+    entries = [{"machine": "b.example.com", "login": "bob", "password": "s3cr3t-b"},
+               {"machine": "a.example.com", "login": "al", "password": "s3cr3t-a"}]
+    act = action()
+    act._task = SimpleNamespace(check_mode=False, diff=True)  # noqa: SLF001
+    args = {**DEFAULTS, "netrc": entries, "netrc_user": "Administrator"}
+    result = act.execute(args, AgentClient(RacingChannel(host, 0)), {})
+    assert result["changed"] and result["netrc"]["machines"] == ["a.example.com", "b.example.com"]
+    assert "netrc: <absent>" in result["diff"]["before"].splitlines()
+    assert ("netrc: <2 entries for machines a.example.com, b.example.com> "
+            "(ACL: Administrator, SYSTEM, Administrators)") in result["diff"]["after"].splitlines()
+    entries[0]["password"] = "s3cr3t-c"
+    again = act.execute(args, AgentClient(RacingChannel(host, 0)), {})
+    assert again["changed"] and again["netrc"]["content_changed"]
+    assert ("netrc: <present, other content> (ACL: Administrator, SYSTEM, Administrators)"
+            in again["diff"]["before"].splitlines())
+    for text in (repr(result), repr(again)):
+        assert "s3cr3t" not in text and "login bob" not in text and "login al" not in text
