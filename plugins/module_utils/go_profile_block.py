@@ -84,7 +84,7 @@ def _ps_table(table: dict[str, str]) -> list[str]:
 
 
 _COMPLETER = r"""
-# Tab completion for go.exe: subcommands, the verbs of mod/work/telemetry, common flags.
+# Tab completion for go.exe: subcommands, the verbs of mod, work and telemetry, common flags.
 if (Get-Command -Name Register-ArgumentCompleter -ErrorAction SilentlyContinue) {
     Register-ArgumentCompleter -Native -CommandName 'go', 'go.exe' -ScriptBlock {
         param($wordToComplete, $commandAst, $cursorPosition)
