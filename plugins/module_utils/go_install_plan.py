@@ -218,7 +218,8 @@ def _prune(
     return drop, strays
 
 
-def _path_ops(obs: Observed, plan: Plan, new_value: str) -> None:
+def _path_ops(obs: Observed, plan: Plan, new_value: str, step: dict[str, Any]) -> None:
+    """Write the scope's PATH (compare-and-set against what the read saw) when it changes."""
     before = obs.path_value()
     if new_value == (before or ""):
         return
@@ -230,7 +231,7 @@ def _path_ops(obs: Observed, plan: Plan, new_value: str) -> None:
         type="REG_EXPAND_SZ",
         expected=before,
     )
-    plan.steps.append({"step": "path", "scope": obs.scope, "entry": obs.layout.current_bin})
+    plan.steps.append({"step": "path", "scope": obs.scope, **step})
     plan.path_after = new_value
 
 
@@ -349,9 +350,8 @@ def plan_present(
         for m in obs.matches
         if m["scope"] == obs.scope and not _is_ours(m["dir"], layout)
     ]
-    _path_ops(
-        obs, plan, path_list.ensure_before(plan.path_before, layout.current_bin, others, expand)
-    )
+    new_path = path_list.ensure_before(plan.path_before, layout.current_bin, others, expand)
+    _path_ops(obs, plan, new_path, {"entry": layout.current_bin})
     conflicts_of(obs, plan, fix_goroot=fix_goroot)
     for name in drop:
         plan.add("file.remove", path=layout.version_dir(obs.version_dirs.get(name, name)))
@@ -442,17 +442,8 @@ def plan_absent(
         new_path = path_list.remove(
             plan.path_before, [layout.current_bin], expander_for(obs, facts)
         )
-        if plan.path_before is not None and new_path != plan.path_before:
-            plan.add(
-                "env.set",
-                scope=obs.scope,
-                name="Path",
-                value=new_path,
-                type="REG_EXPAND_SZ",
-                expected=plan.path_before,
-            )
-            plan.steps.append({"step": "path", "scope": obs.scope, "removed": layout.current_bin})
-            plan.path_after = new_path
+        if plan.path_before is not None:
+            _path_ops(obs, plan, new_path, {"removed": layout.current_bin})
         if obs.current_kind == "junction":
             plan.add("file.remove", path=layout.current)
             plan.steps.append(
