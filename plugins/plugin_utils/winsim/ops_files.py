@@ -16,6 +16,7 @@ from .args import Args
 from .context import OpContext
 from .errors import OpError
 from .fs import Resolved, iso_mtime, not_found_message, os_error, sha256_file, sibling
+from .names import fold
 from .opspec import OpSpec
 
 DEFAULT_MAX_BYTES = 1048576
@@ -212,6 +213,15 @@ def remove_item(ctx: OpContext, res: Resolved) -> None:
             os.unlink(away)
     except OSError as err:
         raise os_error(err, res.win) from None
+    _forget_acls(ctx, res.win)
+
+
+def _forget_acls(ctx: OpContext, win: str) -> None:
+    """A removed item's security descriptor goes with it (and its children's)."""
+    table = ctx.model.data.get("acls") or {}
+    gone = fold(winpath.normalize(win))
+    for key in [k for k in table if k == gone or k.startswith(gone + "\\")]:
+        del table[key]
 
 
 def file_remove(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
