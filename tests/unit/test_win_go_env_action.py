@@ -11,9 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.winops.golang.plugins.action import win_go_env
 from ansible_collections.winops.golang.plugins.action.win_go_env import ActionModule
-from ansible_collections.winops.golang.plugins.module_utils import path_list
+from ansible_collections.winops.golang.plugins.module_utils import (
+    go_env_netrc,
+    go_env_plan,
+    go_env_service,
+    path_list,
+)
 from ansible_collections.winops.golang.plugins.module_utils.agent_client import (
     AgentClient,
     AgentError,
@@ -73,13 +77,13 @@ def test_retries_are_bounded(tmp_path: Path) -> None:
 def test_service_env_render_keeps_other_strings_in_place() -> None:
     old = ["A=1", "GOPROXY=direct", "odd", "B=2"]
     after = {"A": "1", "GOPROXY": "off", "B": "2", "GOFLAGS": "-mod=mod"}
-    assert win_go_env.render_service_env(old, after) == [
+    assert go_env_service.render_service_env(old, after) == [
         "A=1", "GOPROXY=off", "odd", "B=2", "GOFLAGS=-mod=mod"]
-    assert win_go_env.parse_service_env(old) == {"A": "1", "GOPROXY": "direct", "B": "2"}
+    assert go_env_service.parse_service_env(old) == {"A": "1", "GOPROXY": "direct", "B": "2"}
 
 
 def test_inherited_path_is_expanded() -> None:
-    values, path = win_go_env.inherited_env({
+    values, path = go_env_service.inherited_env({
         "Path": {"value": r"%SystemRoot%\system32;C:\x", "type": "REG_EXPAND_SZ"}})
     assert path == r"C:\Windows\system32;C:\x"
     assert values["SystemRoot"] == r"C:\Windows"
@@ -93,10 +97,10 @@ _DIRS = st.sampled_from([r"C:\a", r"c:/A\\", r"C:\b", r"%TOOLS%\bin", r"%tools%\
 
 def _plan_path(value: str | None, entries: list[str], placement: str,
                state: str = "present") -> str | None:
-    seen = win_go_env.Seen(values={} if value is None else {"Path": value},
-                           types={} if value is None else {"Path": "REG_EXPAND_SZ"})
+    seen = go_env_plan.Seen(values={} if value is None else {"Path": value},
+                            types={} if value is None else {"Path": "REG_EXPAND_SZ"})
     args = {**DEFAULTS, "path": entries, "path_placement": placement, "state": state}
-    _changes, after = win_go_env.plan(seen, args, {})
+    _changes, after = go_env_plan.plan(seen, args, {})
     return after.get("Path")
 
 
@@ -128,12 +132,12 @@ def test_path_plan_properties(value: str, entries: list[str], placement: str) ->
 
 
 def test_render_netrc_sorted_by_machine() -> None:
-    text = win_go_env.render_netrc([
+    text = go_env_netrc.render_netrc([
         {"machine": "Zeta.example.com", "login": "z", "password": "pz"},
         {"machine": "alpha.example.com", "login": "a", "password": "pa"}])
     assert text == (b"machine alpha.example.com login a password pa\n"
                     b"machine Zeta.example.com login z password pz\n")
-    assert win_go_env.render_netrc([]) == b""
+    assert go_env_netrc.render_netrc([]) == b""
 
 
 @pytest.mark.parametrize("entry", [
@@ -144,19 +148,19 @@ def test_render_netrc_sorted_by_machine() -> None:
 ])
 def test_render_netrc_refuses_bad_tokens_without_echoing_them(entry: dict) -> None:
     with pytest.raises(ValueError) as err:
-        win_go_env.render_netrc([entry])
+        go_env_netrc.render_netrc([entry])
     assert "Q7x9" not in str(err.value)
 
 
 def test_render_netrc_refuses_duplicate_machines() -> None:
     with pytest.raises(ValueError, match="more than once"):
-        win_go_env.render_netrc([{"machine": "h", "login": "a", "password": "p1"},
-                                 {"machine": "H", "login": "b", "password": "p2"}])
+        go_env_netrc.render_netrc([{"machine": "h", "login": "a", "password": "p1"},
+                                   {"machine": "H", "login": "b", "password": "p2"}])
 
 
 def test_netrc_view_is_masked() -> None:
-    assert win_go_env.netrc_view(["a", "b"]) == "netrc: <2 entries for machines a, b>"
-    assert win_go_env.netrc_view(["a"]) == "netrc: <1 entry for machines a>"
+    assert go_env_netrc.netrc_view(["a", "b"]) == "netrc: <2 entries for machines a, b>"
+    assert go_env_netrc.netrc_view(["a"]) == "netrc: <1 entry for machines a>"
 
 
 def test_netrc_diff_and_result_are_masked(tmp_path: Path) -> None:
