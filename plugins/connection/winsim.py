@@ -61,6 +61,17 @@ options:
     type: dict
     vars:
       - name: ansible_winsim_shares
+  winsim_accounts:
+    description:
+      - Local accounts that exist on the host besides the connecting one, for
+        example build or service accounts, each with its profile
+        (C(C:\Users\<name>)) as after its first logon. Missing ones are
+        created when the host is opened; none is ever removed.
+    type: list
+    elements: str
+    default: []
+    vars:
+      - name: ansible_winsim_accounts
   winsim_hostname:
     description:
       - The computer name given to the host when it is created.
@@ -168,6 +179,7 @@ class Connection(ConnectionBase):
                     user=str(self.get_option("winsim_user") or "Administrator"),
                     hostname=hostname,
                     shares={str(k): str(v) for k, v in shares.items()} if shares else shares,
+                    accounts=[str(a) for a in self.get_option("winsim_accounts") or []],
                 )
             except (ValueError, StateError, OSError) as err:
                 raise AnsibleConnectionFailure(f"cannot open the simulated Windows host in "

@@ -15,6 +15,8 @@
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsSystem
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsNetwork
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsAcl
+#AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsFeatures
+#AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsServices
 
 $ErrorActionPreference = 'Stop'
 
@@ -58,6 +60,11 @@ $opMap = @{
     'acl.get' = 'Get-WinopsAcl'
     'acl.set' = 'Set-WinopsAcl'
     'acl.resolve' = 'Resolve-WinopsAccount'
+    'feature.get' = 'Get-WinopsFeature'
+    'feature.set' = 'Set-WinopsFeature'
+    'service.get' = 'Get-WinopsService'
+    'service.set' = 'Set-WinopsService'
+    'service.control' = 'Invoke-WinopsServiceControl'
 }
 $envWriteOps = @('env.set', 'env.remove')
 

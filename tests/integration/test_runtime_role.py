@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +18,8 @@ import pytest
 
 from ansible_collections.winops.golang.plugins.plugin_utils.winsim.host import SimHost
 from support.http_server import GoDownloadServer, default_release_set
-from support.playbooks import CALLBACK_DIR, CALLBACK_NAME, REPO_ROOT, PlaybookRun
+from support.molecule import run_scenario
+from support.playbooks import PlaybookRun, run_counted
 
 ROOT = r"C:\Program Files\GoToolchains"
 SHARE = r"\\fs01\golang"
@@ -54,75 +52,6 @@ WARN_TRANSPORT = "Warn that the connection exposes credentials or traffic"
 
 def activate(spec: str) -> str:
     return f"Install and activate Go {spec}"
-
-
-# A callback that records the agent round trips of every task (and loop item)
-# by reading the simulated host's counter before and after it.
-ROUND_TRIPS_CALLBACK = '''
-from __future__ import annotations
-
-DOCUMENTATION = """
-name: runtime_round_trips
-type: aggregate
-short_description: Record the simulated host's round trips per task (tests only)
-description: [Appends one JSON line per task result and loop item.]
-"""
-
-import json
-import os
-
-from ansible.plugins.callback import CallbackBase
-
-
-class CallbackModule(CallbackBase):
-    CALLBACK_VERSION = 2.0
-    CALLBACK_TYPE = "aggregate"
-    CALLBACK_NAME = "runtime_round_trips"
-    CALLBACK_NEEDS_ENABLED = True
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._mark = None
-
-    @staticmethod
-    def _trips():
-        path = os.path.join(os.environ["RUNTIME_RT_ROOT"], "stats.json")
-        try:
-            with open(path, encoding="utf-8") as handle:
-                return json.load(handle)["round_trips"]
-        except FileNotFoundError:
-            return 0
-
-    def _record(self, result, kind):
-        now = self._trips()
-        task = getattr(result, "task", None) or result._task
-        data = getattr(result, "result", None) or result._result
-        name = getattr(result, "task_name", None) or task.get_name()
-        entry = {"task": str(name), "action": task.action, "kind": kind,
-                 "item": data.get("item") if kind == "item" else None,
-                 "round_trips": now - (self._mark if self._mark is not None else now)}
-        self._mark = now
-        with open(os.environ["RUNTIME_RT_FILE"], "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, default=str) + "\\n")
-
-    def v2_playbook_on_task_start(self, task, is_conditional):
-        self._mark = self._trips()
-
-    def v2_playbook_on_handler_task_start(self, task):
-        self._mark = self._trips()
-
-    def v2_runner_item_on_ok(self, result):
-        self._record(result, "item")
-
-    def v2_runner_item_on_failed(self, result):
-        self._record(result, "item")
-
-    def v2_runner_on_ok(self, result):
-        self._record(result, "task")
-
-    def v2_runner_on_failed(self, result, ignore_errors=False):
-        self._record(result, "task")
-'''
 
 
 # ------------------------------------------------------------------- helpers
@@ -167,18 +96,7 @@ def installed_dirs(inv: Any) -> list[str]:
 def counted_run(run_playbook: Callable, inv: Any, tmp_path: Path,
                 extra_vars: dict[str, Any]) -> tuple[PlaybookRun, list[dict[str, Any]]]:
     """Run the role with the round-trip callback; return the run and its per-task records."""
-    plugin_dir = tmp_path / "rt_callback"
-    plugin_dir.mkdir(exist_ok=True)
-    (plugin_dir / "runtime_round_trips.py").write_text(ROUND_TRIPS_CALLBACK, encoding="utf-8")
-    records = tmp_path / f"round_trips-{len(list(tmp_path.glob('round_trips-*')))}.jsonl"
-    run = run_playbook(ROLE_PLAY, inv, extra_vars=extra_vars, env={
-        "ANSIBLE_CALLBACK_PLUGINS": f"{CALLBACK_DIR}{os.pathsep}{plugin_dir}",
-        "ANSIBLE_CALLBACKS_ENABLED": f"{CALLBACK_NAME},runtime_round_trips",
-        "RUNTIME_RT_ROOT": str(inv.root("win-01")),
-        "RUNTIME_RT_FILE": str(records),
-    })
-    lines = records.read_text(encoding="utf-8").splitlines() if records.exists() else []
-    return run, [json.loads(line) for line in lines]
+    return run_counted(run_playbook, ROLE_PLAY, inv, tmp_path, extra_vars=extra_vars)
 
 
 # --------------------------------------------------------------------- tests
@@ -401,28 +319,4 @@ def test_insecure_transport_is_reported_before_any_host_call(
 def test_molecule_scenario_passes(tmp_path: Path) -> None:
     """`molecule test -s runtime` (destroy, syntax, create, converge, idempotence, verify,
     destroy) on a simulated host, in its own ephemeral directory."""
-    bindir = Path(sys.executable).parent
-    molecule = bindir / "molecule"
-    if not molecule.exists():
-        found = shutil.which("molecule")
-        if not found:
-            pytest.fail("molecule is not installed in the test environment (requirements/test.txt)")
-        molecule = Path(found)
-    # Always the simulated host here: WINOPS_TEST_HOST would switch the scenario to a real one.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WINOPS_TEST_")}
-    env.update({
-        "PATH": f"{bindir}{os.pathsep}{env.get('PATH', os.defpath)}",
-        "MOLECULE_EPHEMERAL_DIRECTORY": str(tmp_path / "ephemeral"),
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
-        "ANSIBLE_NOCOLOR": "1",
-        "NO_COLOR": "1",
-        "PY_COLORS": "0",
-    })
-    proc = subprocess.run([str(molecule), "test", "-s", "runtime"], cwd=REPO_ROOT, env=env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=900, check=False)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-6000:]
-    recap = re.search(r"runtime\s*: actions=(\d+)\s+successful=(\d+).*failed=(\d+)", output)
-    assert recap, output[-3000:]
-    assert recap.group(1) == recap.group(2) and recap.group(3) == "0", recap.group(0)
+    run_scenario("runtime", tmp_path)

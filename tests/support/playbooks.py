@@ -17,7 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -367,3 +367,26 @@ def run_playbook(
         plays=[play.get("name", "") for play in data.get("plays", [])],
         complete=bool(data.get("complete")),
     )
+
+
+def run_counted(
+    run: Callable[..., PlaybookRun],
+    playbook: str | os.PathLike[str],
+    inventory: SimInventory,
+    workdir: Path,
+    host: str = "win-01",
+    **kwargs: Any,
+) -> tuple[PlaybookRun, list[dict[str, Any]]]:
+    """Run ``playbook`` through ``run`` (the ``run_playbook`` fixture) while the
+    ``winops_round_trips`` callback records the agent round trips ``host`` spends
+    on each task; return the run and one record per task result or loop item."""
+    records = workdir / f"round_trips-{next(_counter)}.jsonl"
+    env = {
+        "ANSIBLE_CALLBACKS_ENABLED": f"{CALLBACK_NAME},winops_round_trips",
+        "WINOPS_RT_ROOT": str(inventory.root(host)),
+        "WINOPS_RT_FILE": str(records),
+        **kwargs.pop("env", {}),
+    }
+    result = run(playbook, inventory, env=env, **kwargs)
+    lines = records.read_text(encoding="utf-8").splitlines() if records.exists() else []
+    return result, [json.loads(line) for line in lines]

@@ -34,9 +34,10 @@ from .errors import ConnectionLost, OpError, StateError
 from .faults import Faults
 from .fs import SimFS
 from .model import Model, read_json, write_json_atomic
-from .names import fold
 from .opmap import OPS
+from .ops_features import complete_pending
 from .ops_files import make_dirs, remove_item, write_staged
+from .ops_services import register_service
 from .registry import RegPath, coerce_value, parse_path
 from .seed import (
     RELEASES,
@@ -86,13 +87,16 @@ class SimHost:
         user: str = "Administrator",
         hostname: str | None = None,
         shares: dict[str, str] | None = None,
+        accounts: list[str] | None = None,
     ) -> None:
         """Open the host in ``root``, creating a clean server there if it has none.
 
         ``os_release`` and ``hostname`` apply only when the server is created.
         ``user`` is the account that connects (its profile is created on first
         logon). ``shares`` maps ``\\\\server\\share`` to local directories and,
-        when given, replaces the stored share map.
+        when given, replaces the stored share map. ``accounts`` are local
+        accounts that exist on the host besides ``user`` (build or service
+        accounts), each created with its profile when missing.
         """
         if str(os_release) not in RELEASES:
             raise ValueError(f"os_release must be one of {', '.join(RELEASES)}, "
@@ -100,24 +104,26 @@ class SimHost:
         if hostname is not None and not _NETBIOS.match(hostname):
             raise ValueError(f"hostname {hostname!r} is not a NetBIOS computer name "
                              "(1-15 letters, digits or hyphens)")
-        if not user or any(c in user for c in '\\/[]:;|=,+*?<>"'):
-            raise ValueError(f"user {user!r} is not a valid Windows account name")
+        for name in [user, *(accounts or [])]:
+            if not name or any(c in name for c in '\\/[]:;|=,+*?<>"'):
+                raise ValueError(f"user {name!r} is not a valid Windows account name")
         self.root = os.path.abspath(root)
         self.user = user
         os.makedirs(self.root, exist_ok=True)
         with self._locked():
             path = self._path("model.json")
             if not os.path.exists(path):
-                self._create(str(os_release), hostname, shares)
+                self._create(str(os_release), hostname, shares, accounts or [])
             else:
                 model = Model.load(path)
                 dirty = False
                 if shares is not None:
                     model.set_shares(shares)
                     dirty = True
-                if model.user(user) is None:
-                    ensure_user(model, self._path("fs"), user, self._hostname(model))
-                    dirty = True
+                for name in [user, *(accounts or [])]:
+                    if model.user(name) is None:
+                        ensure_user(model, self._path("fs"), name, self._hostname(model))
+                        dirty = True
                 if dirty:
                     model.save(path)
 
@@ -136,7 +142,7 @@ class SimHost:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def _create(self, os_release: str, hostname: str | None,
-                shares: dict[str, str] | None) -> None:
+                shares: dict[str, str] | None, accounts: list[str]) -> None:
         stray = [n for n in os.listdir(self.root) if n not in _OWN_FILES
                  and not n.startswith(".tmp-")]
         if stray:
@@ -147,7 +153,8 @@ class SimHost:
         seed_files(self._path("fs"), os_release)
         if shares:
             model.set_shares(shares)
-        ensure_user(model, self._path("fs"), self.user, name)
+        for account in [self.user, *accounts]:
+            ensure_user(model, self._path("fs"), account, name)
         write_json_atomic(self._path("faults.json"), [])
         write_json_atomic(self._path("stats.json"), _empty_stats())
         open(self._path("oplog.jsonl"), "a").close()
@@ -345,8 +352,10 @@ class SimHost:
                     reg.set_value(reg.create(names.child("ActiveComputerName")),
                                   "ComputerName", "REG_SZ", value["value"])
             snapshot_boot_env(ctx.model)
+            complete_pending(ctx.model)
             for svc in ctx.model.services.values():
-                svc["state"] = "running" if svc.get("start_type") == "auto" else "stopped"
+                svc["state"] = ("running" if svc.get("start_type") in ("auto", "delayed")
+                                else "stopped")
             ctx.model.data["boot_count"] = ctx.model.data.get("boot_count", 1) + 1
             stats = read_json(self._path("stats.json"), _empty_stats())
             self._append_log(stats, [{"kind": "reboot", "op": "reboot", "args": {},
@@ -486,22 +495,14 @@ class SimHost:
                     start_type: str = "auto") -> None:
         """Register a service whose executable is ``exe`` (a running one locks its exe)."""
         if state not in ("running", "stopped") or start_type not in (
-            "auto", "manual", "disabled"
+            "auto", "delayed", "manual", "disabled"
         ):
-            raise ValueError("state is running|stopped, start_type auto|manual|disabled")
+            raise ValueError("state is running|stopped, "
+                             "start_type auto|delayed|manual|disabled")
         with self._session() as ctx:
-            ctx.model.services[fold(name)] = {
-                "name": name, "exe": winpath.normalize(exe), "state": state,
-                "start_type": start_type,
-            }
-            # Its registry key, as the Service Control Manager keeps it (win_go_env
-            # reads and writes the service's own Environment value there).
-            reg = ctx.model.registry
-            node = reg.create(RegPath("HKLM", ("SYSTEM", "CurrentControlSet", "Services", name)))
-            reg.set_value(node, "ImagePath", "REG_EXPAND_SZ", winpath.normalize(exe))
-            reg.set_value(node, "Start", "REG_DWORD",
-                          {"auto": 2, "manual": 3, "disabled": 4}[start_type])
-            reg.set_value(node, "Type", "REG_DWORD", 0x10)
+            # The table entry and its registry key, as the Service Control Manager keeps
+            # them (win_go_env reads and writes the service's own Environment value there).
+            register_service(ctx.model, name, exe, state=state, start_type=start_type)
 
     def trust_certificate(self, pem: str) -> None:
         """Add a PEM CA certificate to the host's trusted roots (Cert:\\LocalMachine\\Root)."""

@@ -60,7 +60,7 @@ class Model:
 
     @property
     def services(self) -> dict[str, dict[str, Any]]:
-        """Services by folded name (placeholder until service ops exist)."""
+        """Services by folded name (see ops_services: start type, state, account, exe)."""
         return self.data["services"]
 
     @property

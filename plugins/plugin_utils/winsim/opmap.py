@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from . import ops_acl, ops_env, ops_files, ops_network, ops_registry, ops_system, ops_transfer
+from . import (
+    ops_acl,
+    ops_env,
+    ops_features,
+    ops_files,
+    ops_network,
+    ops_registry,
+    ops_services,
+    ops_system,
+    ops_transfer,
+)
 from .opspec import OpSpec
 
 OPS: dict[str, OpSpec] = {
     spec.name: spec
     for module in (ops_system, ops_env, ops_registry, ops_files, ops_transfer, ops_network,
-                   ops_acl)
+                   ops_acl, ops_features, ops_services)
     for spec in module.OPS
 }

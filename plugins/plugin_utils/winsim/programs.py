@@ -6,8 +6,10 @@ access) and returns an :class:`Outcome`. Time is virtual: ``seconds`` is how
 long the program would have run; the exec op compares it with the timeout
 instead of sleeping.
 
-Output follows the real programs: ``cmd.exe``, ``whoami.exe``, ``hostname.exe``
-and ``ping.exe`` end lines with CRLF; Go writes bare LF.
+Output follows the real programs: ``cmd.exe``, ``whoami.exe``, ``hostname.exe``,
+``ping.exe``, MinGW-w64 ``gcc.exe`` and MSVC ``cl.exe`` end lines with CRLF; Go and
+``clang.exe`` write bare LF. The C compilers report versions and targets; they
+compile nothing.
 """
 
 from __future__ import annotations
@@ -485,16 +487,34 @@ class _Cmd:
             line = line[1:].lstrip()
         if not line.strip():
             return 0
-        word, _sep, rest = line.partition(" ")
+        line, quiet_out, quiet_err = _nul_redirections(line)
+        out_mark, err_mark = len(self.out), len(self.err)
+        rc = self._command(line)
+        if quiet_out:
+            del self.out[out_mark:]
+        if quiet_err:
+            del self.err[err_mark:]
+        return rc
+
+    def _command(self, line: str) -> int:
+        word, rest = _first_word(line)
         name = word.lower()
         if name == "echo" or name.startswith("echo."):
             if name.startswith("echo."):
                 self.out.append(line[5:] + "\r\n")
+            elif rest.strip().lower() in ("on", "off"):
+                pass  # the echo state: this shell never echoes commands
             elif rest.strip() == "":
                 self.out.append("ECHO is on.\r\n")
             else:
                 self.out.append(rest + "\r\n")
             return 0
+        if name == "rem":
+            return 0
+        if name == "call":
+            return self._command(rest.lstrip()) if rest.strip() else 0
+        if word.strip('"').lower().endswith((".bat", ".cmd")):
+            return self._batch_file(word, rest)
         if name == "exit":
             tokens = rest.split()
             if tokens[:1] and tokens[0].lower() == "/b":
@@ -553,6 +573,10 @@ class _Cmd:
 
     def _set(self, rest: str) -> int:
         rest = rest.strip()
+        if rest.startswith('"'):
+            # set "NAME=value" trailing: the value ends at the last quote.
+            last = rest.rfind('"')
+            rest = rest[1:last] if last > 0 else rest[1:]
         if "=" in rest:
             name, _sep, value = rest.partition("=")
             if value:
@@ -568,9 +592,168 @@ class _Cmd:
         self.out.append("".join(f"{n}={v}\r\n" for n, v in shown))
         return 0
 
+    def _find_batch(self, name: str) -> str | None:
+        if re.match(r"^[A-Za-z]:[\\/]", name) or name.startswith(("\\\\", "//")):
+            candidates = [name]
+        elif "\\" in name or "/" in name:
+            candidates = [winpath.join(self.cwd, name)]
+        else:
+            dirs = [d.strip().strip('"') for d in (self.env.get("Path") or "").split(";")]
+            candidates = [winpath.join(self.cwd, name)] + [
+                winpath.join(d, name) for d in dirs if d]
+        for candidate in candidates:
+            if self.inv.read_file(candidate) is not None:
+                return candidate
+        return None
+
+    def _batch_file(self, word: str, rest: str) -> int:
+        """Run a batch file in this shell: its ``set`` lines change this environment."""
+        path = self._find_batch(word.strip('"'))
+        if path is None:
+            target = word.strip('"')
+            folder = winpath.parent(self._abs(target)) if ("\\" in target) else self.cwd
+            if not self.inv.is_dir(folder):
+                self.err.append("The system cannot find the path specified.\r\n")
+                return 1
+            self.err.append(_NOT_RECOGNIZED.format(word))
+            return 9009
+        data = self.inv.read_file(path) or b""
+        args = _batch_args(rest)
+        rc = 0
+        for raw in data.decode("utf-8", "replace").splitlines():
+            line = raw.strip()
+            bare = line.lstrip("@").lstrip()
+            if not bare or bare.startswith(":") or re.match(r"(?i)^rem(\s|$)", bare):
+                continue  # blank lines, labels, :: and rem comments
+            # Each line is expanded when it is read, with the variables set so far.
+            for op, command in _split_chain(_expand_batch(line, self.env, path, args)):
+                if (op == "&&" and rc != 0) or (op == "||" and rc == 0):
+                    continue
+                words = command.strip().lstrip("@").lower().split()
+                if words[:2] == ["exit", "/b"]:
+                    rc = int(words[2]) if len(words) > 2 and words[2].isdigit() else rc
+                    return rc
+                if words[:2] in (["goto", ":eof"], ["goto", "eof"]):
+                    return rc
+                rc = self.run(command)
+                if self.exited:
+                    return rc
+        return rc
+
+
+def _first_word(line: str) -> tuple[str, str]:
+    """The command word (a quoted one whole, quotes kept) and the text after one blank."""
+    if line.startswith('"'):
+        close = line.find('"', 1)
+        end = len(line) if close < 0 else close + 1
+        while end < len(line) and line[end] not in " \t":
+            end += 1
+    else:
+        end = len(line)
+        for i, ch in enumerate(line):
+            if ch in " \t":
+                end = i
+                break
+    return line[:end], line[end + 1:]
+
+
+def _nul_redirections(line: str) -> tuple[str, bool, bool]:
+    """``line`` without its ``>nul`` / ``1>nul`` / ``2>nul`` (outside quotes), and which
+    streams they discard. Other redirections are left as written."""
+    out, quiet_out, quiet_err = [], False, False
+    quoted, i = False, 0
+    while i < len(line):
+        ch = line[i]
+        if ch == '"':
+            quoted = not quoted
+        elif ch == ">" and not quoted:
+            match = re.match(r">\s*nul(?=\s|$)", line[i:], re.I)
+            if match:
+                stream = out[-1] if out and out[-1] in "12" and (
+                    len(out) == 1 or out[-2] in " \t") else ""
+                if stream:
+                    out.pop()
+                if stream == "2":
+                    quiet_err = True
+                else:
+                    quiet_out = True
+                i += match.end()
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out), quiet_out, quiet_err
+
+
+def _batch_args(text: str) -> list[str]:
+    """A batch file's ``%1``...: blank-separated, quotes kept."""
+    args, buf, quoted = [], [], False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        if ch in " \t" and not quoted:
+            if buf:
+                args.append("".join(buf))
+                buf = []
+            continue
+        buf.append(ch)
+    if buf:
+        args.append("".join(buf))
+    return args
+
+
+def _path_parts(path: str, modifiers: str) -> str:
+    """``%~dp0``-style modifiers of a path: d drive, p folder, n name, x extension, f all."""
+    if not modifiers:
+        return path
+    if "f" in modifiers:
+        return path
+    folder, _sep, name = path.rpartition("\\")
+    drive, _colon, rest = folder.partition(":") if ":" in folder[:2] else ("", "", folder)
+    stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+    parts = {"d": f"{drive}:" if drive else "", "p": rest + "\\", "n": stem,
+             "x": dot + ext}
+    return "".join(parts[m] for m in "dpnx" if m in modifiers)
+
+
+def _expand_batch(text: str, env: EnvBlock, script: str, args: list[str]) -> str:
+    """A batch line's ``%NAME%`` (undefined: empty), ``%0``-``%9``, ``%~dp0``, ``%*``, ``%%``."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch != "%":
+            out.append(ch)
+            i += 1
+            continue
+        rest = text[i + 1:]
+        arg = re.match(r"(~[fdpnx]*)?(\d)", rest)
+        if rest.startswith("%"):
+            out.append("%")
+            i += 2
+        elif rest.startswith("*"):
+            out.append(" ".join(args))
+            i += 2
+        elif arg:
+            number = int(arg.group(2))
+            value = script if number == 0 else (args[number - 1] if number <= len(args)
+                                                else "")
+            if arg.group(1):
+                value = _path_parts(value.strip('"'), arg.group(1)[1:])
+            out.append(value)
+            i += 1 + arg.end()
+        else:
+            end = text.find("%", i + 1)
+            if end < 0:
+                i += 1  # a lone % is dropped
+                continue
+            out.append(env.get(text[i + 1:end]) or "")
+            i = end + 1
+    return "".join(out)
+
 
 def cmd(inv: Invocation) -> Outcome:
-    """``cmd.exe /c``: echo, exit [/b] N, cd, type, set, ver, other programs; &, &&, ||."""
+    """``cmd.exe /c``: echo, exit [/b] N, cd, type, set, ver, batch files (``set`` lines,
+    ``call``), other programs; &, &&, ||; ``>nul`` and ``2>nul``."""
     text, ok = _cmd_string(inv.arguments)
     if not ok or text is None:
         # An interactive shell with no input exits at once after its banner.
@@ -641,12 +824,205 @@ def ping(inv: Invocation) -> Outcome:
     return Outcome(0, stdout="\r\n".join(lines), seconds=float(count - 1))
 
 
+# -- C compilers: MinGW-w64 gcc, llvm-mingw clang, MSVC cl, and vswhere ------------------
+
+# A fake compiler's version and target come from its own file, so a test controls
+# them: lines "version=13.2.0", "target=x86_64-w64-mingw32", "pkgversion=..." (the
+# text gcc prints in parentheses). A file without them is the default build below.
+_MARKER = re.compile(rb"^\s*(version|target|pkgversion)=([^\r\n]*)$", re.M)
+_GCC_DEFAULTS = {"version": "13.2.0", "target": "x86_64-w64-mingw32",
+                 "pkgversion": "x86_64-posix-seh-rev1, Built by MinGW-Builds project"}
+_CLANG_DEFAULTS = {"version": "18.1.8", "target": "x86_64-w64-windows-gnu",
+                   "pkgversion": "https://github.com/llvm/llvm-project.git "
+                                 "3b5b5c1ec4a3095ab096dd780e84d7ab81f3d7ff"}
+_CL_DEFAULTS = {"version": "19.38.33133", "target": "", "pkgversion": ""}
+
+
+def _markers(inv: Invocation, defaults: dict[str, str]) -> dict[str, str]:
+    values = dict(defaults)
+    for key, value in _MARKER.findall(inv.read_file(inv.exe) or b""):
+        values[key.decode()] = value.decode("utf-8", "replace").strip()
+    return values
+
+
+def _exe_name(inv: Invocation) -> str:
+    return inv.exe.rsplit("\\", 1)[-1]
+
+
+def gcc(inv: Invocation) -> Outcome:
+    """MinGW-w64 ``gcc``/``g++``: ``--version``, ``-dumpmachine``, ``-dumpversion``,
+    ``-dumpfullversion``; it compiles nothing. Output ends lines with CRLF (msvcrt)."""
+    info = _markers(inv, _GCC_DEFAULTS)
+    name = _exe_name(inv)
+    args = inv.argv
+    if not args:
+        return Outcome(1, stderr=f"{name}: fatal error: no input files\r\n"
+                                 "compilation terminated.\r\n", seconds=0.05)
+    if args[0] == "--version":
+        year = "2023"
+        return Outcome(0, stdout=(
+            f"{name} ({info['pkgversion']}) {info['version']}\r\n"
+            f"Copyright (C) {year} Free Software Foundation, Inc.\r\n"
+            "This is free software; see the source for copying conditions.  There is NO\r\n"
+            "warranty; not even for MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE."
+            "\r\n\r\n"), seconds=0.05)
+    if args[0] == "-dumpmachine":
+        return Outcome(0, stdout=info["target"] + "\r\n", seconds=0.02)
+    if args[0] == "-dumpversion":
+        return Outcome(0, stdout=info["version"].split(".", maxsplit=1)[0] + "\r\n", seconds=0.02)
+    if args[0] == "-dumpfullversion":
+        return Outcome(0, stdout=info["version"] + "\r\n", seconds=0.02)
+    bad = next((a for a in args if a.startswith("-")), None)
+    if bad is not None:
+        return Outcome(1, stderr=f"{name}: error: unrecognized command-line option '{bad}'"
+                                 f"\r\n{name}: fatal error: no input files\r\n"
+                                 "compilation terminated.\r\n", seconds=0.05)
+    return Outcome(1, stderr=f"{name}: fatal error: the simulated host does not compile "
+                             "C\r\ncompilation terminated.\r\n", seconds=0.05)
+
+
+def clang(inv: Invocation) -> Outcome:
+    """llvm-mingw ``clang``/``clang++``: ``--version``, ``-dumpmachine``; compiles nothing."""
+    info = _markers(inv, _CLANG_DEFAULTS)
+    name = _exe_name(inv).rsplit(".", 1)[0]
+    args = inv.argv
+    if not args:
+        return Outcome(1, stderr=f"{name}: error: no input files\n", seconds=0.05)
+    if args[0] == "--version":
+        return Outcome(0, stdout=(
+            f"clang version {info['version']} ({info['pkgversion']})\n"
+            f"Target: {info['target']}\nThread model: posix\n"
+            f"InstalledDir: {winpath.parent(inv.exe)}\n"), seconds=0.05)
+    if args[0] == "-dumpmachine":
+        return Outcome(0, stdout=info["target"] + "\n", seconds=0.02)
+    if args[0] in ("-dumpversion", "-dumpfullversion"):
+        return Outcome(0, stdout=info["version"] + "\n", seconds=0.02)
+    bad = next((a for a in args if a.startswith("-")), None)
+    if bad is not None:
+        return Outcome(1, stderr=f"{name}: error: unknown argument: '{bad}'\n"
+                                 f"{name}: error: no input files\n", seconds=0.05)
+    return Outcome(1, stderr=f"{name}: error: the simulated host does not compile C\n",
+                   seconds=0.05)
+
+
+_CL_TARGETS = {"x64": "x64", "x86": "x86", "arm64": "ARM64", "arm": "ARM"}
+
+
+def cl(inv: Invocation) -> Outcome:
+    """MSVC ``cl.exe``: the banner on stderr; without arguments the usage line on stdout
+    and exit code 0. The target is the folder it sits in (``bin\\Hostx64\\x64``)."""
+    info = _markers(inv, _CL_DEFAULTS)
+    folder = winpath.parent(inv.exe).rsplit("\\", 1)[-1].lower()
+    target = info["target"] or _CL_TARGETS.get(folder, "x64")
+    args = inv.argv
+    banner = "" if any(a.lower() in ("/nologo", "-nologo") for a in args) else (
+        f"Microsoft (R) C/C++ Optimizing Compiler Version {info['version']} for {target}"
+        "\r\nCopyright (C) Microsoft Corporation.  All rights reserved.\r\n\r\n")
+    if not args:
+        return Outcome(0, stdout="usage: cl [ option... ] filename... [ /link linkoption... ]"
+                                 "\r\n", stderr=banner, seconds=0.05)
+    sources = [a for a in args if not a.startswith(("/", "-"))]
+    if not sources:
+        return Outcome(2, stderr=banner + "cl : Command line error D8003 : missing source "
+                                          "filename\r\n", seconds=0.05)
+    return Outcome(2, stderr=banner + f"{sources[0]}\r\nc1: fatal error C1083: the "
+                                      "simulated host does not compile C\r\n", seconds=0.1)
+
+
+# Where the Visual Studio Installer records each installation (state.json per instance).
+VS_INSTANCES = r"C:\ProgramData\Microsoft\VisualStudio\Packages\_Instances"
+_VS_DEFAULT_PRODUCTS = ("Microsoft.VisualStudio.Product.Community",
+                        "Microsoft.VisualStudio.Product.Professional",
+                        "Microsoft.VisualStudio.Product.Enterprise")
+_VSWHERE_VALUE_FLAGS = frozenset({"-products", "-requires", "-property", "-version",
+                                  "-format"})
+_VSWHERE_SWITCHES = frozenset({"-latest", "-utf8", "-nologo", "-all", "-prerelease",
+                               "-legacy", "-sort"})
+
+
+def _vs_instances(inv: Invocation) -> list[dict[str, object]]:
+    out = []
+    for name in sorted(inv.list_dir(VS_INSTANCES) or [] if inv.list_dir else []):
+        data = inv.read_file(winpath.join(VS_INSTANCES, name, "state.json"))
+        try:
+            state = json.loads((data or b"").decode("utf-8-sig"))
+        except ValueError:
+            continue
+        if not isinstance(state, dict) or not state.get("installationPath"):
+            continue
+        packages = {str(p.get("id") if isinstance(p, dict) else p).lower()
+                    for p in state.get("packages") or []}
+        product = state.get("product") or {}
+        out.append({
+            "instanceId": name,
+            "installationPath": str(state["installationPath"]),
+            "installationVersion": str(state.get("installationVersion") or "0.0"),
+            "productId": str(product.get("id") if isinstance(product, dict) else product),
+            "packages": packages,
+        })
+    return out
+
+
+def _packages(instance: dict[str, object]) -> set[str]:
+    packages = instance.get("packages")
+    return packages if isinstance(packages, set) else set()
+
+
+def vswhere(inv: Invocation) -> Outcome:
+    """``vswhere.exe``: finds installations from the installer's ``state.json`` records;
+    ``-latest``, ``-products``, ``-requires``, ``-property``; nothing found prints nothing."""
+    args = list(inv.argv)
+    values: dict[str, list[str]] = {}
+    switches: set[str] = set()
+    while args:
+        arg = args.pop(0)
+        flag = "-" + arg.lstrip("-/").lower()
+        if flag in _VSWHERE_SWITCHES:
+            switches.add(flag)
+        elif flag in _VSWHERE_VALUE_FLAGS:
+            taken = []
+            while args and not args[0].startswith(("-", "/")):
+                taken.append(args.pop(0))
+            if not taken:
+                return Outcome(87, stdout=f"Error 0x57: Expected argument for parameter: "
+                                          f"{arg}\r\n")
+            values.setdefault(flag, []).extend(taken)
+        else:
+            return Outcome(87, stdout=f"Error 0x57: Unknown parameter: {arg}\r\n")
+    found = _vs_instances(inv)
+    products = [p.lower() for p in values.get("-products", [])]
+    if "*" not in products:
+        wanted = products or [p.lower() for p in _VS_DEFAULT_PRODUCTS]
+        found = [i for i in found if str(i["productId"]).lower() in wanted]
+    for component in values.get("-requires", []):
+        found = [i for i in found if component.lower() in _packages(i)]
+    if "-latest" in switches and found:
+        found = [max(found, key=lambda i: _version_tuple(str(i["installationVersion"])))]
+    prop = (values.get("-property") or [None])[0]
+    if prop is not None:
+        lines = [str(i[key]) for i in found for key in i
+                 if key.lower() == prop.lower() and key != "packages"]
+        return Outcome(0, stdout="".join(f"{line}\r\n" for line in lines), seconds=0.2)
+    logo = "" if "-nologo" in switches else (
+        "Visual Studio Locator version 3.1.7+f39851e70f [query version 3.8.2112.61926]\r\n"
+        "Copyright (C) Microsoft Corporation. All rights reserved.\r\n\r\n")
+    body = "\r\n".join("".join(f"{k}: {v}\r\n" for k, v in i.items() if k != "packages")
+                       for i in found)
+    return Outcome(0, stdout=logo + body, seconds=0.2)
+
+
 PROGRAMS: dict[str, Program] = {
     "go.exe": go,
     "cmd.exe": cmd,
     "whoami.exe": whoami,
     "hostname.exe": hostname,
     "ping.exe": ping,
+    "gcc.exe": gcc,
+    "g++.exe": gcc,
+    "clang.exe": clang,
+    "clang++.exe": clang,
+    "cl.exe": cl,
+    "vswhere.exe": vswhere,
 }
 
 
