@@ -9,7 +9,6 @@ Windows' default folders (a wrong guess costs one more read).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from ansible_collections.winops.golang.plugins.module_utils.agent_client import 
     AgentError,
     Batch,
 )
-from ansible_collections.winops.golang.plugins.plugin_utils import release_index
+from ansible_collections.winops.golang.plugins.plugin_utils import controller_files, release_index
 from ansible_collections.winops.golang.plugins.plugin_utils.agent_action import AgentAction
 
 _FACT_KEYS = ("architecture", "os", "dirs", "user")
@@ -177,7 +176,7 @@ class ActionModule(AgentAction):
         check = read_check
         if plan.ops and not self.check_mode:
             if source is not None and source.push_from:
-                self._push(opts["src_local"], source.push_from)
+                controller_files.push(self._connection, opts["src_local"], source.push_from)
             batch = Batch()
             batch.ops.extend(plan.ops)
             write_verify: dict[str, int] = {}
@@ -438,11 +437,7 @@ class ActionModule(AgentAction):
         layout: gi_layout.Layout,
     ) -> gi_plan.Source:
         local = opts["src_local"]
-        digest = hashlib.sha256()
-        with open(local, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        actual = digest.hexdigest()
+        actual = controller_files.sha256_file(local)
         want = opts.get("checksum")
         if want is None and (args["index_url"] or args["index_file"]):
             for release in self._load_releases(args):
@@ -454,10 +449,7 @@ class ActionModule(AgentAction):
                 f"src {local} has SHA-256 {actual}, expected {want}: nothing was copied to the host"
             )
         self._checksum_rule(args, want, filename)
-        temp = (facts.get("dirs") or {}).get("temp")
-        if not temp:
-            raise ValueError("the winops_go facts have no dirs.temp to copy src to")
-        remote = winpath.join(temp, f"winops-golang-{uuid.uuid4().hex[:8]}-{filename}")
+        remote = controller_files.staging_path(facts, filename)
         return gi_plan.Source(
             target,
             filename,
@@ -488,12 +480,6 @@ class ActionModule(AgentAction):
         if args["proxy"]:
             out["proxy"] = args["proxy"]
         return out
-
-    def _push(self, local: str, remote: str) -> None:
-        try:
-            self._connection.put_file(local, remote)
-        except AnsibleError as err:
-            raise ValueError(f"could not copy {local} to {remote} on the host: {err}") from None
 
     # -- results -------------------------------------------------------------------
 

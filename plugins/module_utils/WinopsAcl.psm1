@@ -549,5 +549,7 @@ Export-ModuleMember -Function @(
     'Get-WinopsAcl',
     'Set-WinopsAcl',
     'Resolve-WinopsAccount',
+    'Resolve-WinopsAccountSid',
+    'Get-WinopsAccountName',
     'Get-WinopsAclHash'
 )

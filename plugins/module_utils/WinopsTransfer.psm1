@@ -257,7 +257,7 @@ function Receive-WinopsHttpFile {
 function Copy-WinopsUncFile {
     <#
     .SYNOPSIS
-    Copy a file from a UNC share into a new file; return its sha256 and size.
+    Copy a file from a UNC share or a local path into a new file; return its sha256 and size.
     #>
     param([Parameter(Mandatory = $true)][string]$Source, [Parameter(Mandatory = $true)][string]$Path)
     $type = Get-WinopsItemType -Path $Source
@@ -275,7 +275,7 @@ function Copy-WinopsUncFile {
 function Invoke-WinopsDownload {
     <#
     .SYNOPSIS
-    file.download: fetch a URL or UNC file into dest unless dest already has the sha256.
+    file.download: fetch a URL, UNC or local file into dest unless dest already has the sha256.
     .DESCRIPTION
     The data lands in a dest.part-* sibling first; on a checksum mismatch that file is
     deleted and the op fails with checksum_mismatch, leaving dest as it was. Without
@@ -297,11 +297,12 @@ function Invoke-WinopsDownload {
     }
     $unc = $null
     $uri = $null
-    if ($url.StartsWith('\\') -or $url.StartsWith('//')) {
+    # A share and a local file (a binary built on the host) are both copied with File.Copy.
+    if ($url.StartsWith('\\') -or $url.StartsWith('//') -or $url -match '^[A-Za-z]:[\\/]') {
         $unc = Resolve-WinopsPath -Path $url -What 'url'
     }
     elseif (-not [System.Uri]::TryCreate($url, [System.UriKind]::Absolute, [ref]$uri) -or ($uri.Scheme -ne 'http' -and $uri.Scheme -ne 'https')) {
-        throw (New-WinopsError -Code 'invalid_argument' -Message 'url must be an http://, https:// or \\server\share\... location')
+        throw (New-WinopsError -Code 'invalid_argument' -Message 'url must be an http://, https://, \\server\share\... or local C:\... location')
     }
 
     $destType = Get-WinopsItemType -Path $dest

@@ -540,3 +540,12 @@ def effective(explicit: Iterable[Ace], inherited: Iterable[Ace], protected: bool
     if protected:
         return ordered
     return ordered + list(inherited)
+
+
+def account_directory_acl(account_sid: str) -> Acl:
+    """A directory one account works in: Administrators and SYSTEM full control, the
+    account Modify, nobody else, owner Administrators (so the account cannot rewrite it)."""
+    full = RIGHTS["FullControl"]
+    # The account first, so SYSTEM (a service running as LocalSystem) keeps full control.
+    return protected_acl({account_sid: RIGHTS["Modify"], ADMINISTRATORS: full, SYSTEM: full},
+                         owner=ADMINISTRATORS)

@@ -25,14 +25,6 @@ class DirectoriesSpec:
     account: str
 
 
-def directory_acl(account_sid: str) -> acl.Acl:
-    """Administrators and SYSTEM full control, the account Modify, owner Administrators."""
-    full = acl.RIGHTS["FullControl"]
-    return acl.protected_acl({acl.ADMINISTRATORS: full, acl.SYSTEM: full,
-                              account_sid: acl.RIGHTS["Modify"]},
-                             owner=acl.ADMINISTRATORS)
-
-
 def directory_paths(entries: list[str], variables: dict[str, str]) -> list[str]:
     """Absolute directories to create: literal paths, or GOPATH/GOCACHE/GOMODCACHE
     standing for their values in this task's variables (every GOPATH element)."""
@@ -85,7 +77,7 @@ def plan_directories(spec: DirectoriesSpec, account_sid: str,
     directory's ACL is replaced with compare-and-set on the one observed.
     """
     out = FilesPlan(key="directories", report=[])
-    desired = directory_acl(account_sid)
+    desired = acl.account_directory_acl(account_sid)
     for i, path in enumerate(spec.paths):
         stat = extra[f"dir{i}.stat"]
         got = extra[f"dir{i}.acl"]

@@ -17,6 +17,10 @@
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsAcl
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsFeatures
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsServices
+#AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsLsa
+#AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsProbe
+#AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsPortProxy
+#AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsSignature
 
 $ErrorActionPreference = 'Stop'
 
@@ -53,18 +57,27 @@ $opMap = @{
     'file.junction' = 'Set-WinopsJunction'
     'file.download' = 'Invoke-WinopsDownload'
     'file.extract' = 'Expand-WinopsArchive'
+    'file.signature' = 'Get-WinopsFileSignature'
     'path.which' = 'Find-WinopsOnPath'
     'exec' = 'Invoke-WinopsExec'
     'net.get' = 'Get-WinopsNetwork'
     'net.set' = 'Set-WinopsNetwork'
+    'net.probe' = 'Invoke-WinopsProbe'
+    'portproxy.get' = 'Get-WinopsPortProxy'
+    'portproxy.set' = 'Set-WinopsPortProxy'
     'acl.get' = 'Get-WinopsAcl'
     'acl.set' = 'Set-WinopsAcl'
     'acl.resolve' = 'Resolve-WinopsAccount'
     'feature.get' = 'Get-WinopsFeature'
     'feature.set' = 'Set-WinopsFeature'
     'service.get' = 'Get-WinopsService'
+    'service.create' = 'New-WinopsService'
     'service.set' = 'Set-WinopsService'
     'service.control' = 'Invoke-WinopsServiceControl'
+    'service.remove' = 'Remove-WinopsService'
+    'lsa.get' = 'Get-WinopsLsaHolder'
+    'lsa.grant' = 'Grant-WinopsLsaRight'
+    'lsa.revoke' = 'Revoke-WinopsLsaRight'
 }
 $envWriteOps = @('env.set', 'env.remove')
 

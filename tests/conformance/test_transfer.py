@@ -134,6 +134,30 @@ def test_download_from_a_unc_share(target: Target) -> None:
     assert missing["failed"] is True and missing["code"] == "not_found"
 
 
+def test_download_copies_a_local_file(target: Target, tmp_path: Path) -> None:
+    """A program built on the host is copied from its local path, verified, then placed."""
+    local = tmp_path / "app.exe"
+    local.write_bytes(PAYLOAD)
+    source = target.scratch + r"\build\app.exe"
+    target.one("file.mkdir", path=target.scratch + r"\build")
+    target.put_file(str(local), source)
+    dest = target.scratch + r"\app.exe"
+    checked = target.one("file.download", check_mode=True, url=source, dest=dest,
+                         sha256=sha(PAYLOAD))
+    assert checked["changed"] is True and target.one("file.stat", path=dest)["exists"] is False
+    res = target.one("file.download", url=source, dest=dest, sha256=sha(PAYLOAD))
+    assert res["changed"] is True and res["sha256"] == sha(PAYLOAD)
+    again = target.one("file.download", url=source, dest=dest, sha256=sha(PAYLOAD))
+    assert again["changed"] is False
+    wrong = target.one("file.download", url=source, dest=target.scratch + r"\other.exe",
+                       sha256="0" * 64)
+    assert wrong["failed"] is True and wrong["code"] == "checksum_mismatch"
+    assert target.one("file.stat", path=target.scratch + r"\other.exe")["exists"] is False
+    missing = target.one("file.download", url=target.scratch + r"\nope.exe",
+                         dest=target.scratch + r"\nope-copy.exe")
+    assert missing["failed"] is True and missing["code"] == "not_found"
+
+
 def test_pushed_file_is_verified_before_it_is_placed(target: Target, tmp_path: Path) -> None:
     local = tmp_path / "go.zip"
     local.write_bytes(PAYLOAD)

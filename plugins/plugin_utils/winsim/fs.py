@@ -298,20 +298,25 @@ class SimFS:
         return os.path.normpath(real) in self._protected
 
     def locked_by(self, real: str) -> str | None:
-        """The running service whose executable is ``real`` or lies below it."""
+        """The running service whose executable is ``real`` or lies below it.
+
+        A service started by the simulated SCM lists the files it holds open in
+        ``locks`` (see service_programs); otherwise its ``exe`` is the file.
+        """
         here = os.path.normpath(real)
         for svc in self.model.services.values():
             if svc.get("state") != "running" or not svc.get("exe"):
                 continue
-            try:
-                exe = self.resolve(svc["exe"])
-            except OpError:
-                continue
-            if not exe.exists:
-                continue
-            locked = os.path.normpath(exe.real)
-            if locked == here or locked.startswith(here + os.sep):
-                return str(svc.get("name") or "a service")
+            for held in svc.get("locks") or [svc["exe"]]:
+                try:
+                    exe = self.resolve(held)
+                except OpError:
+                    continue
+                if not exe.exists:
+                    continue
+                locked = os.path.normpath(exe.real)
+                if locked == here or locked.startswith(here + os.sep):
+                    return str(svc.get("name") or "a service")
         return None
 
     def check_writable(self, res: Resolved, action: str) -> None:

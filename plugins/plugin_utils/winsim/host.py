@@ -32,12 +32,14 @@ from .context import OpContext
 from .environment import MACHINE_ENV, MAX_ENV_VALUE, choose_type, user_env_path
 from .errors import ConnectionLost, OpError, StateError
 from .faults import Faults
-from .fs import SimFS
+from .fs import SimFS, sha256_file
 from .model import Model, read_json, write_json_atomic
+from .names import fold
 from .opmap import OPS
 from .ops_features import complete_pending
 from .ops_files import make_dirs, remove_item, write_staged
-from .ops_services import register_service
+from .ops_services import boot_services, register_service, service_password_matches
+from .ops_signature import make_record, signatures
 from .registry import RegPath, coerce_value, parse_path
 from .seed import (
     RELEASES,
@@ -67,6 +69,8 @@ def _redact(op: str, args: Any) -> Any:
     out = dict(args)
     if isinstance(out.get("content_b64"), str):
         out["content_b64"] = f"<{len(out['content_b64']) * 3 // 4} bytes>"
+    if isinstance(out.get("password"), str):
+        out["password"] = "********"
     if isinstance(out.get("headers"), dict):
         out["headers"] = dict.fromkeys(out["headers"], "********")
     if isinstance(out.get("env"), dict) and op == "exec":
@@ -353,9 +357,7 @@ class SimHost:
                                   "ComputerName", "REG_SZ", value["value"])
             snapshot_boot_env(ctx.model)
             complete_pending(ctx.model)
-            for svc in ctx.model.services.values():
-                svc["state"] = ("running" if svc.get("start_type") in ("auto", "delayed")
-                                else "stopped")
+            boot_services(ctx)
             ctx.model.data["boot_count"] = ctx.model.data.get("boot_count", 1) + 1
             stats = read_json(self._path("stats.json"), _empty_stats())
             self._append_log(stats, [{"kind": "reboot", "op": "reboot", "args": {},
@@ -503,6 +505,39 @@ class SimHost:
             # The table entry and its registry key, as the Service Control Manager keeps
             # them (win_go_env reads and writes the service's own Environment value there).
             register_service(ctx.model, name, exe, state=state, start_type=start_type)
+
+    def listen(self, port: int, http_status: int | None = 200, service: str | None = None,
+               after: float = 0.0) -> None:
+        """Make ``port`` accept connections (and answer HTTP with ``http_status``), as a
+        started service does; ``after`` virtual seconds from now (a slow start)."""
+        if not 0 < port <= 65535:
+            raise ValueError("port must be 1-65535")
+        with self._session() as ctx:
+            entry: dict[str, Any] = {"http_status": http_status,
+                                     "ready_at": ctx.model.clock + max(0.0, after)}
+            if service is not None:
+                entry["service"] = service
+            ctx.model.data.setdefault("listeners", {})[str(port)] = entry
+
+    def unlisten(self, port: int) -> None:
+        """Close ``port`` (the service behind it stopped)."""
+        with self._session() as ctx:
+            ctx.model.data.setdefault("listeners", {}).pop(str(port), None)
+
+    def sign_file(self, win_path: str, subject: str, thumbprint: str, status: str = "Valid",
+                  not_after: str = "2030-01-01T00:00:00Z") -> None:
+        """Sign the file's current content (status ``Valid`` or ``NotTrusted``)."""
+        with self._session() as ctx:
+            res = ctx.fs.follow(ctx.fs.resolve(win_path))
+            if res.kind != "file":
+                raise OpError("not_found", f"Could not find file '{res.win}'.")
+            signatures(ctx.model)[fold(res.win)] = make_record(
+                sha256_file(res.real), subject, thumbprint, status, not_after)
+
+    def service_password_matches(self, name: str, password: str) -> bool:
+        """Whether the service was last given ``password`` (ops never return it)."""
+        with self._session() as ctx:
+            return service_password_matches(ctx.model, name, password)
 
     def trust_certificate(self, pem: str) -> None:
         """Add a PEM CA certificate to the host's trusted roots (Cert:\\LocalMachine\\Root)."""

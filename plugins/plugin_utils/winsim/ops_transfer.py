@@ -131,15 +131,15 @@ def _source(ctx: OpContext, a: Args, url: str, timeout: float) -> IO[bytes]:
     if url[:7].lower() == "http://" or url[:8].lower() == "https://":
         return _open_http(ctx, url, a.str_dict("headers"), a.str("proxy", required=False),
                           timeout)
-    if url.startswith(("\\\\", "//")):
+    if url.startswith(("\\\\", "//")) or re.match(r"^[A-Za-z]:[\\/]", url):
         res = ctx.fs.follow(ctx.fs.resolve(url, "url"))
         if not res.exists:
             raise OpError("not_found", not_found_message(res))
         if res.kind != "file":
             raise OpError("access_denied", f"Access to the path '{res.win}' is denied.")
         return open(res.real, "rb")
-    raise OpError("invalid_argument", f"file.download: url must be http://, https:// or a UNC "
-                  f"path, not '{url}'")
+    raise OpError("invalid_argument", f"file.download: url must be http://, https://, a UNC "
+                  f"path or a local path, not '{url}'")
 
 
 def file_download(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:

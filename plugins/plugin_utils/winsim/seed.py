@@ -329,6 +329,10 @@ def new_model(os_release: str, hostname: str, seed: str) -> Model:
     _seed_registry(model.registry, release, hostname)
     model.data["protected"] += [fold(rf"C:\Windows\System32\{n}") for n in SYSTEM32_PROGRAMS]
     model.data["protected"].append(fold(POWERSHELL_EXE))
+    # Services every release runs from the start (IP Helper: portproxy needs it).
+    from .ops_portproxy import ensure_iphlpsvc  # it builds on ops_services, which uses seed
+
+    ensure_iphlpsvc(model)
     snapshot_boot_env(model)
     return model
 

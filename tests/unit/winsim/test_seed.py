@@ -100,7 +100,9 @@ def test_model_seeds_for_later_ops(host: SimHost) -> None:
         for fam in ("ipv4", "ipv6"):
             assert ports[proto][fam] == {"start": 49152, "count": 16384}
     assert data["tcp"]["global"]["congestion_provider"] == "cubic"
-    assert data["services"] == {}
+    # Only what every release runs from the start: IP Helper (portproxy needs it).
+    assert list(data["services"]) == ["IPHLPSVC"]
+    assert data["services"]["IPHLPSVC"]["state"] == "running"
     policy = host.reg(r"HKLM:\SOFTWARE\Microsoft\PowerShell\1\ShellIds\Microsoft.PowerShell",
                       "ExecutionPolicy")
     assert policy == {"type": "REG_SZ", "value": "RemoteSigned"}
