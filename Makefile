@@ -47,7 +47,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help site test venv venv-controller collection lint ruff yamllint ansible-lint \
+.PHONY: help site test venv venv-controller collection browser lint ruff yamllint ansible-lint \
 	changelog-lint sanity pytest clean distclean build
 
 help:
@@ -56,7 +56,7 @@ help:
 	@echo '              (INVENTORY=... ANSIBLE_ARGS="--check --diff" to change)'
 	@echo '  make test   ruff, yamllint, ansible-lint, changelog lint,'
 	@echo '              ansible-test sanity and pytest'
-	@echo 'Internal: venv collection lint sanity pytest build clean distclean'
+	@echo 'Internal: venv collection browser lint sanity pytest build clean distclean'
 
 # ---------------------------------------------------------------- environment
 
@@ -81,6 +81,26 @@ collection:
 		rm -rf $(COLLECTION_LINK); \
 		ln -s ../../.. $(COLLECTION_LINK); \
 		echo "linked $(COLLECTION_LINK) -> repository root"; \
+	fi
+
+# The browser test (tests/integration/test_compliance_report_html.py) drives
+# Chromium through chromedriver, from the Debian packages below: installed
+# here when missing and running as root, so a fresh machine has them. `make
+# site` does not need them.
+BROWSER_PACKAGES := chromium chromium-driver
+
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(BROWSER_PACKAGES) for the browser test"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq; \
+		apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; \
+	else \
+		echo "the browser test needs chromium and chromedriver: install the Debian" \
+			"packages $(BROWSER_PACKAGES) (apt-get install $(BROWSER_PACKAGES))" >&2; \
+		exit 1; \
 	fi
 
 # ----------------------------------------------------------------------- site
@@ -126,7 +146,7 @@ else
 	@echo 'sanity: skipped (SANITY=$(SANITY))'
 endif
 
-pytest: venv collection
+pytest: venv collection browser
 	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
 
 # --------------------------------------------------------------------- other

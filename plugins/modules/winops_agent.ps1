@@ -21,6 +21,7 @@
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsProbe
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsPortProxy
 #AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsSignature
+#AnsibleRequires -PowerShell ansible_collections.winops.golang.plugins.module_utils.WinopsDefender
 
 $ErrorActionPreference = 'Stop'
 
@@ -78,6 +79,8 @@ $opMap = @{
     'lsa.get' = 'Get-WinopsLsaHolder'
     'lsa.grant' = 'Grant-WinopsLsaRight'
     'lsa.revoke' = 'Revoke-WinopsLsaRight'
+    'defender.get' = 'Get-WinopsDefender'
+    'defender.set' = 'Set-WinopsDefender'
 }
 $envWriteOps = @('env.set', 'env.remove')
 

@@ -36,6 +36,7 @@ from .fs import SimFS, sha256_file
 from .model import Model, read_json, write_json_atomic
 from .names import fold
 from .opmap import OPS
+from .ops_defender import defender_state
 from .ops_features import complete_pending
 from .ops_files import make_dirs, remove_item, write_staged
 from .ops_services import boot_services, register_service, service_password_matches
@@ -538,6 +539,22 @@ class SimHost:
         """Whether the service was last given ``password`` (ops never return it)."""
         with self._session() as ctx:
             return service_password_matches(ctx.model, name, password)
+
+    def set_defender(self, installed: bool | None = None, running: bool | None = None,
+                     exclusions: dict[str, list[str]] | None = None) -> None:
+        """Change Microsoft Defender Antivirus as the host has it (``ops_defender``):
+        whether the feature is installed, whether its service runs, and (replacing them)
+        exclusion lists by kind (``process``, ``path``, ``extension``)."""
+        with self._session() as ctx:
+            state = defender_state(ctx.model)
+            if installed is not None:
+                state["installed"] = bool(installed)
+            if running is not None:
+                state["running"] = bool(running)
+            for kind, values in (exclusions or {}).items():
+                if kind not in state["exclusions"]:
+                    raise ValueError("exclusion kinds are process, path and extension")
+                state["exclusions"][kind] = [str(v) for v in values]
 
     def trust_certificate(self, pem: str) -> None:
         """Add a PEM CA certificate to the host's trusted roots (Cert:\\LocalMachine\\Root)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (
     ops_acl,
+    ops_defender,
     ops_env,
     ops_features,
     ops_files,
@@ -23,6 +24,6 @@ OPS: dict[str, OpSpec] = {
     spec.name: spec
     for module in (ops_system, ops_env, ops_registry, ops_files, ops_transfer, ops_network,
                    ops_acl, ops_features, ops_services, ops_probe, ops_portproxy,
-                   ops_signature, ops_lsa)
+                   ops_signature, ops_lsa, ops_defender)
     for spec in module.OPS
 }
