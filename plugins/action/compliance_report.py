@@ -17,7 +17,7 @@ from typing import Any
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.winops.golang.plugins.module_utils import compliance_report
+from ansible_collections.winops.golang.plugins.module_utils import compliance_report, report_html
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -131,7 +131,7 @@ class ActionModule(ActionBase):
             os.makedirs(dest_dir, exist_ok=True)
         changed_json = write_if_changed(json_path, compliance_report.render_json(report),
                                         check_mode)
-        changed_html = write_if_changed(html_path, compliance_report.render_html(report),
+        changed_html = write_if_changed(html_path, report_html.render_html(report),
                                         check_mode)
         return {
             "changed": changed_json or changed_html,

@@ -12,14 +12,10 @@ The parsing and the meaning of the index live in
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
-import tempfile
 import time
-from collections.abc import Iterator
 from http.client import HTTPException
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -28,6 +24,7 @@ from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.winops.golang.plugins.module_utils.go_releases import parse_index
+from ansible_collections.winops.golang.plugins.plugin_utils import cache_files
 
 DEFAULT_INDEX_URL = "https://go.dev/dl/?mode=json&include=all"
 
@@ -232,44 +229,20 @@ def _read_fresh_cache(path: str, ttl: int) -> list[Any] | None:
     return _read_cache(path)
 
 
-@contextlib.contextmanager
-def _exclusive_lock(cache_dir: str, lock_path: str) -> Iterator[None]:
-    """Hold ``flock(LOCK_EX)`` on ``lock_path``: one process at a time checks, fetches, writes."""
+def _exclusive_lock(cache_dir: str, lock_path: str) -> Any:
+    """Hold the cache lock: one process at a time checks, fetches, writes."""
+
+    def unusable(error: OSError) -> IndexLoadError:
+        return IndexLoadError(f"cannot use the Go release index cache directory {cache_dir}: "
+                              f"{error.strerror or error}; set a writable cache directory")
+
     try:
         os.makedirs(cache_dir, exist_ok=True)
-        # Read-only is enough for flock, and lets users who share the cache lock it.
-        descriptor = os.open(lock_path, os.O_RDONLY | os.O_CREAT, 0o644)
     except OSError as error:
-        raise IndexLoadError(
-            f"cannot use the Go release index cache directory {cache_dir}: "
-            f"{error.strerror or error}; set a writable cache directory"
-        ) from error
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        # Closing the descriptor releases the lock.
-        os.close(descriptor)
+        raise unusable(error) from error
+    return cache_files.exclusive_lock(lock_path, 0o644, unusable)
 
 
 def _write_atomically(path: str, body: bytes) -> None:
-    """Replace ``path`` in one rename, so readers see the old or the new content."""
-    try:
-        descriptor, temporary = tempfile.mkstemp(
-            dir=os.path.dirname(path), prefix=".go-index-", suffix=".tmp"
-        )
-    except OSError:
-        # What was fetched is valid: a cache that cannot be written (disk
-        # full) costs a fetch next time, not this run.
-        return
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # Readable by others who share the cache directory (mkstemp makes 0600).
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+    """Replace ``path``, readable by others who share the cache directory."""
+    cache_files.write_atomically(path, body, 0o644, ".go-index-")

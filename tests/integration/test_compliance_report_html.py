@@ -27,6 +27,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ansible_collections.winops.golang.plugins.module_utils import compliance_report as cr
+from ansible_collections.winops.golang.plugins.module_utils import report_html
 
 XSS = '<script>window.__pwned = 1;</script>'
 XSS_IMG = '<img src=x onerror="window.__pwned = 2">'
@@ -111,7 +112,7 @@ def report_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = cr.build_report(FINDINGS, title="Fleet baseline <audit> & review",
                              generated_at="2026-11-28T21:00:00Z")
     path = tmp_path_factory.mktemp("report") / "compliance-report.html"
-    path.write_text(cr.render_html(report), encoding="utf-8")
+    path.write_text(report_html.render_html(report), encoding="utf-8")
     return path
 
 

@@ -26,11 +26,12 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from support.go_releases import ReleaseSet, build_release_set
+from support.local_server import LocalServer
 
 INDEX_PATH = "/dl/"
 ARCHIVE_PREFIX = "/dl/"
@@ -109,60 +110,21 @@ def _path_of(url_path: str) -> str:
     return _split(url_path)[0]
 
 
-class GoDownloadServer:
+class GoDownloadServer(LocalServer):
     """Threaded HTTP server with the go.dev/dl routes; a context manager."""
 
     def __init__(self, releases: ReleaseSet | None = None, host: str = "127.0.0.1") -> None:
+        super().__init__(host)
         self.releases = releases if releases is not None else default_release_set()
-        self._host = host
         self._state = _State()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         for filename, data in self.releases.files.items():
             for prefix in (ARCHIVE_PREFIX, MIRROR_PREFIX):
                 self._state.files[prefix + filename] = (data, _content_type(filename))
 
-    # ------------------------------------------------------------ lifecycle
-
-    def start(self) -> GoDownloadServer:
-        if self._httpd is not None:
-            return self
-        handler = _make_handler(self)
-        self._httpd = ThreadingHTTPServer((self._host, 0), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
-
-    def __enter__(self) -> GoDownloadServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
     # ----------------------------------------------------------------- URLs
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("server is not running")
-        return int(self._httpd.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self._host}:{self.port}"
 
     def url(self, path: str) -> str:
         """Absolute URL of a server path (``/dl/x.zip`` -> ``http://127.0.0.1:PORT/dl/x.zip``)."""

@@ -21,6 +21,7 @@ from ansible_collections.winops.golang.plugins.action.compliance_report import (
     write_if_changed,
 )
 from ansible_collections.winops.golang.plugins.module_utils import compliance_report as cr
+from ansible_collections.winops.golang.plugins.module_utils import report_html
 
 WHEN = "2026-11-28T21:00:00Z"
 DEFAULTS = {key: spec.get("default") for key, spec in ActionModule.ARGUMENT_SPEC.items()}
@@ -228,7 +229,7 @@ def test_drift_kind_uses_the_same_record_model() -> None:
                    kind=cr.DRIFT)
     assert report["records"][0]["before"] == {"value": "direct"}
     assert report["summary"]["flagged_hosts"] == ["win-01"]
-    page = cr.render_html(report)
+    page = report_html.render_html(report)
     assert "<h4>after</h4><table class=\"kv\"><tr><th scope=\"row\">value</th><td>off</td>" in page
     assert ">Setting</span>" in page
 
@@ -245,7 +246,7 @@ def nasty_page() -> str:
                            evidence=[{"path": "C:\\a<b>", NASTY: [NASTY, 1, None]}])],
         "down": "failed: " + NASTY,
     }
-    return cr.render_html(build(findings, title=NASTY))
+    return report_html.render_html(build(findings, title=NASTY))
 
 
 def test_html_escapes_every_text_and_attribute() -> None:
@@ -270,11 +271,11 @@ def test_html_is_self_contained() -> None:
     csp = html.unescape(found.group(1))
     assert csp.startswith("default-src 'none'; img-src data:; style-src 'sha256-")
     script = page.split("<script>", 1)[1].split("</script>", 1)[0]
-    assert cr._csp_hash(script) in csp  # noqa: SLF001
+    assert report_html._csp_hash(script) in csp  # noqa: SLF001
 
 
 def test_html_matrix_cells_carry_status_class_and_text_label() -> None:
-    page = cr.render_html(build({"a": [winrm("changed")], "b": [], "c": "failed: x"}))
+    page = report_html.render_html(build({"a": [winrm("changed")], "b": [], "c": "failed: x"}))
     assert re.search(r'<td class="cell status-changed tone-fixed" data-col="winrm" '
                      r'data-status="changed"[^>]*>\u21bb changed</td>', page)
     assert re.search(r'<td class="cell status-missing tone-missing" data-col="winrm" '
@@ -284,10 +285,10 @@ def test_html_matrix_cells_carry_status_class_and_text_label() -> None:
 
 
 def test_render_value_shapes() -> None:
-    assert cr.render_value({}) == '<span class="empty">(empty)</span>'
-    assert cr.render_value([]) == '<span class="empty">(none)</span>'
-    assert cr.render_value(["a", True, None]) == "a, true, null"
-    assert cr.render_value([{"a": 1}]) == (
+    assert report_html.render_value({}) == '<span class="empty">(empty)</span>'
+    assert report_html.render_value([]) == '<span class="empty">(none)</span>'
+    assert report_html.render_value(["a", True, None]) == "a, true, null"
+    assert report_html.render_value([{"a": 1}]) == (
         '<ol><li><table class="kv"><tr><th scope="row">a</th><td>1</td></tr></table></li></ol>')
 
 

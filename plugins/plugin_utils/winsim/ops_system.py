@@ -13,7 +13,7 @@ from .context import OpContext
 from .environment import MACHINE_ENV, EnvBlock, expand, read_env_key, user_env_path
 from .errors import OpError
 from .names import fold
-from .ops_files import make_dirs, path_targets, write_staged
+from .ops_files import make_dirs, path_targets, remove_item, write_staged
 from .opspec import OpSpec
 from .programs import Invocation, Outcome, built_program, lookup
 from .registry import RegPath
@@ -149,6 +149,14 @@ def _write(ctx: OpContext) -> Any:
     return write
 
 
+def _remove(ctx: OpContext) -> Any:
+    def remove(path: str) -> None:
+        res = ctx.fs.resolve(path)
+        if res.exists:
+            remove_item(ctx, res)
+    return remove
+
+
 def _list(ctx: OpContext, win: str) -> list[str] | None:
     try:
         res = ctx.fs.follow(ctx.fs.resolve(win))
@@ -190,6 +198,7 @@ def _invoke(ctx: OpContext, exe: str, arguments: str, env: EnvBlock, cwd: str) -
         is_dir=lambda path: _is_dir(ctx, path),
         run=run_child,
         list_dir=lambda path: _list(ctx, path),
+        remove_file=_remove(ctx),
     )
     return program(inv)
 

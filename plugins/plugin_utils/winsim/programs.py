@@ -53,6 +53,8 @@ class Invocation:
     run: Callable[[str, str, EnvBlock, str], Outcome | None] = field(repr=False)
     # File names in a directory (None when it is not one); go build lists its sources.
     list_dir: Callable[[str], list[str] | None] | None = field(default=None, repr=False)
+    # Delete a file (nothing when it is absent); the runner's `remove` deletes its settings.
+    remove_file: Callable[[str], None] | None = field(default=None, repr=False)
 
 
 Program = Callable[[Invocation], Outcome]
@@ -1033,3 +1035,18 @@ def lookup(file_name: str) -> Program | None:
         if fold(name) == wanted:
             return program
     return None
+
+
+# -- GitHub Actions runner ------------------------------------------------------------
+# The fake bin\Runner.Listener.exe of a runner package lives in fake_runner.py
+# (imported when it runs: that module imports this one).
+
+
+def runner_listener(inv: Invocation) -> Outcome:
+    """GitHub Actions ``bin\\Runner.Listener.exe`` (see ``fake_runner.py``)."""
+    from .fake_runner import listener
+
+    return listener(inv)
+
+
+PROGRAMS["Runner.Listener.exe"] = runner_listener
