@@ -113,7 +113,8 @@ function Get-WinopsErrorInfo {
     }
     elseif ($ex -is [System.IO.IOException] -or $ex -is [System.ComponentModel.Win32Exception]) {
         # ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND, ERROR_ACCESS_DENIED, sharing and lock
-        # violations, disk full (plain and handle), file exists, name too long, ReplaceFile.
+        # violations, disk full (plain and handle), file exists, name too long, ReplaceFile;
+        # the SCM's no response in time, no such service, no such dependency.
         switch ($win32) {
             2 { $code = 'not_found' }
             3 { $code = 'not_found' }
@@ -125,6 +126,9 @@ function Get-WinopsErrorInfo {
             112 { $code = 'disk_full' }
             183 { $code = 'exists' }
             206 { $code = 'too_long' }
+            1053 { $code = 'timeout' }
+            1060 { $code = 'not_found' }
+            1075 { $code = 'not_found' }
             1175 { $code = 'in_use' }
             1176 { $code = 'in_use' }
         }

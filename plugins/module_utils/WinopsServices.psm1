@@ -1048,15 +1048,7 @@ function Invoke-WinopsServiceTransition {
             $native = $native.InnerException
         }
         if ($null -ne $native) {
-            $code = 'error'
-            switch ($native.NativeErrorCode) {
-                2 { $code = 'not_found' }
-                3 { $code = 'not_found' }
-                5 { $code = 'access_denied' }
-                1053 { $code = 'timeout' }
-                1060 { $code = 'not_found' }
-                1075 { $code = 'not_found' }
-            }
+            $code = (Get-WinopsErrorInfo -Exception $native).code
             throw (New-WinopsError -Code $code -Message ("{0}: Service '{1}' cannot be {2}: {3} ({4})" -f $Op, $Name, $verb, $native.Message, $native.NativeErrorCode))
         }
         $info = Get-WinopsErrorInfo -Exception $_.Exception

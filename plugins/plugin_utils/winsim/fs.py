@@ -160,6 +160,15 @@ class SimFS:
             cur = real
         raise AssertionError("unreachable")
 
+    def file_at(self, win: str) -> Resolved | None:
+        """The file at ``win`` with junctions followed, or None (missing, a directory,
+        or an invalid path): what a program that opens the file would find."""
+        try:
+            res = self.follow(self.resolve(win))
+        except OpError:
+            return None
+        return res if res.kind == "file" else None
+
     def follow(self, res: Resolved) -> Resolved:
         """``res`` itself, or for a junction what its target resolves to (a dangling one
         resolves to a missing item)."""

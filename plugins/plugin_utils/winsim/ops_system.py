@@ -125,11 +125,8 @@ def find_program(ctx: OpContext, name: str, env: EnvBlock) -> str | None:
 
 
 def _read(ctx: OpContext, win: str) -> bytes | None:
-    try:
-        res = ctx.fs.follow(ctx.fs.resolve(win))
-    except OpError:
-        return None
-    if res.kind != "file":
+    res = ctx.fs.file_at(win)
+    if res is None:
         return None
     with open(res.real, "rb") as fh:
         return fh.read(MAX_READ)

@@ -88,11 +88,8 @@ def image_executable(image_path: str) -> tuple[str, bool]:
 
 def _real_file(ctx: OpContext, win: str) -> str | None:
     """The Windows path of the real file at ``win`` (junctions followed), or None."""
-    try:
-        res = ctx.fs.follow(ctx.fs.resolve(win))
-    except OpError:
-        return None
-    if res.kind != "file":
+    res = ctx.fs.file_at(win)
+    if res is None:
         return None
     return ctx.fs.win_of_real(res.real) or res.win
 
