@@ -199,11 +199,12 @@ function Invoke-WinopsExec {
     exec: run a program with an already-quoted command line; return rc, stdout, stderr.
     .DESCRIPTION
     In check mode only read_only programs run; others report changed and run nothing.
-    A non-zero rc is a result, not a failure. Past the timeout the program is killed
-    and the op fails with 'timeout'.
+    A non-zero rc is a result, not a failure, unless expect_rc names another code: then
+    the op fails with 'error' and the end of the output, so later ops of the batch do not
+    run. Past the timeout the program is killed and the op fails with 'timeout'.
     #>
     param([hashtable]$Arguments, [bool]$CheckMode)
-    Assert-WinopsArgs -Arguments $Arguments -Allowed @('executable', 'arguments', 'cwd', 'env', 'timeout', 'read_only')
+    Assert-WinopsArgs -Arguments $Arguments -Allowed @('executable', 'arguments', 'cwd', 'env', 'timeout', 'read_only', 'expect_rc')
     $executable = Get-WinopsArg -Arguments $Arguments -Name 'executable' -Required
     if ($executable.Contains('\') -or $executable.Contains('/')) {
         $executable = Resolve-WinopsPath -Path $executable -What 'executable'
@@ -237,6 +238,7 @@ function Invoke-WinopsExec {
         throw (New-WinopsError -Code 'invalid_argument' -Message 'timeout must be a positive number of seconds')
     }
     $readOnly = Get-WinopsArg -Arguments $Arguments -Name 'read_only' -Type 'bool' -Default $false
+    $expectRc = Get-WinopsArg -Arguments $Arguments -Name 'expect_rc' -Type 'int'
     if ($CheckMode -and -not $readOnly) {
         if ([System.IO.Path]::IsPathRooted($executable) -and -not [System.IO.File]::Exists($executable)) {
             throw (New-WinopsError -Code 'not_found' -Message ("The system cannot find the file specified: '{0}'" -f $executable))
@@ -244,6 +246,13 @@ function Invoke-WinopsExec {
         return @{ changed = $true; rc = $null; stdout = ''; stderr = '' }
     }
     $run = Invoke-WinopsProcess -FilePath $executable -ArgumentLine $argumentLine -WorkingDirectory $cwd -Environment $environment -TimeoutSeconds $timeout
+    if ($null -ne $expectRc -and $run.rc -ne $expectRc) {
+        $output = ([string]$run.stdout + [string]$run.stderr)
+        if ($output.Length -gt 2000) {
+            $output = $output.Substring($output.Length - 2000)
+        }
+        throw (New-WinopsError -Code 'error' -Message ("'{0}' exited with code {1}, not {2}: {3}" -f $executable, $run.rc, $expectRc, $output.Trim()))
+    }
     return @{ changed = (-not $readOnly); rc = $run.rc; stdout = $run.stdout; stderr = $run.stderr }
 }
 

@@ -1,6 +1,6 @@
 """GitHub Actions self-hosted runners on Windows: options, arguments and local state.
 
-Pure logic for the coming ``winops.golang.win_actions_runner`` module. Facts
+Pure logic of ``winops.golang.win_actions_runner`` (with :mod:`actions_runner_plan`). Facts
 from the runner's own source (``actions/runner``) that this file relies on:
 
 * ``config.cmd`` is a batch file at the package root. It runs
@@ -27,20 +27,14 @@ from the runner's own source (``actions/runner``) that this file relies on:
   ``gitHubUrl``, ``workFolder``, and ``ephemeral``/``disableUpdate`` when
   set; written with ``Encoding.UTF8``, so it starts with a BOM) and
   ``.credentials``. With ``--runasservice`` it installs the service
-  ``actions.runner.<repo-or-org>.<name>`` and writes that name to
-  ``.service`` (UTF-8 without BOM). A name longer than 80 characters is
-  shortened with a *random* four-digit suffix, so ``.service`` is the
-  authority; :func:`service_name` predicts it only when no shortening
-  happens.
-* The service logs on as ``NT AUTHORITY\\NETWORK SERVICE`` unless
-  ``--windowslogonaccount`` names another account. For any account other
-  than the three built-in ones the runner asks for a password (and checks it),
-  so it cannot install a service for a gMSA: the module configures such a
-  runner without ``--runasservice`` and installs the service itself.
+  ``actions.runner.<repo-or-org>.<name>`` (shortened past 80 characters with
+  a random suffix) running ``bin\\RunnerService.exe``, and writes that name
+  to ``.service`` (UTF-8 without BOM), where ``config.cmd remove`` finds it.
+* For any account other than the three built-in ones ``--runasservice`` asks
+  for a password (and checks it), so it cannot install a service for a gMSA.
+  The module therefore never uses it: it installs the service itself, named
+  as the runner would name it, for every account alike.
 * GitHub refuses runner names longer than 64 characters.
-* ``bin\\Runner.Listener.exe --version`` prints the package version (for
-  example ``2.321.0``) on a line of its own. The package carries no other
-  plain-text version file, so that output is how a folder's version is read.
 """
 
 from __future__ import annotations
@@ -53,11 +47,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ansible_collections.winops.golang.plugins.module_utils import winpath
+from ansible_collections.winops.golang.plugins.module_utils.github_runner_api import (
+    Scope,
+    parse_scope,
+)
 from ansible_collections.winops.golang.plugins.module_utils.service_account import (
-    GMSA,
-    LOCAL_SERVICE,
-    NETWORK_SERVICE,
-    SYSTEM,
     USER,
     VIRTUAL,
     Account,
@@ -67,7 +61,6 @@ from ansible_collections.winops.golang.plugins.module_utils.service_account impo
 from ansible_collections.winops.golang.plugins.module_utils.winargv import quote_argv
 
 TOKEN_ENV = "ACTIONS_RUNNER_INPUT_TOKEN"
-PASSWORD_ENV = "ACTIONS_RUNNER_INPUT_WINDOWSLOGONPASSWORD"
 ENV_PREFIX = "ACTIONS_RUNNER_INPUT_"
 
 DEFAULT_LABELS = ("self-hosted", "Windows", "X64")
@@ -78,27 +71,18 @@ MAX_LABEL = 256
 MAX_SERVICE_NAME = 80
 
 CONFIG_CMD = "config.cmd"
-RUN_CMD = "run.cmd"
 LISTENER = "bin\\Runner.Listener.exe"
 RUNNER_FILE = ".runner"
-CREDENTIALS_FILE = ".credentials"
 SERVICE_FILE = ".service"
 LABELS_RECORD = ".winops-labels.json"
 
 SCOPE_REPO, SCOPE_ORG, SCOPE_ENTERPRISE = "repository", "organization", "enterprise"
 
-# The logon names the runner compares with its default account (NTAccount of the SIDs).
-_LOGON_NAMES = {
-    NETWORK_SERVICE: "NT AUTHORITY\\NETWORK SERVICE",
-    LOCAL_SERVICE: "NT AUTHORITY\\LOCAL SERVICE",
-    SYSTEM: "NT AUTHORITY\\SYSTEM",
-}
 _NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 # Characters cmd.exe interprets even inside a batch file's %* (config.cmd is a batch file).
 _CMD_SPECIAL = frozenset('"&|<>^%!')
 _URL_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
 _SERVICE_UNSAFE = re.compile(r"[^0-9a-zA-Z._\-]")
-_VERSION_LINE = re.compile(r"^\s*v?(\d+\.\d+\.\d+)\s*$")
 
 
 class RunnerError(ValueError):
@@ -122,65 +106,9 @@ class RunnerSpec:
     account: Account = field(repr=False)
 
     @property
-    def service_by_runner(self) -> bool:
-        """Whether ``config.cmd --runasservice`` can install the service (not for a gMSA)."""
-        return self.account.kind != GMSA
-
-    @property
-    def logon_account(self) -> str:
-        """The ``--windowslogonaccount`` value for this runner's account."""
-        return _LOGON_NAMES.get(self.account.kind, self.account.object_name)
-
-    @property
     def password(self) -> str | None:
         """The service password (a user account only); never an argument."""
         return self.account.password
-
-
-@dataclass(frozen=True)
-class RunnerLayout:
-    """Where the files of one runner live: the package is extracted to ``folder``."""
-
-    folder: str
-
-    def path(self, relative: str) -> str:
-        """The full path of ``relative`` inside the runner folder."""
-        return winpath.join(self.folder, relative)
-
-    @property
-    def config_cmd(self) -> str:
-        """``config.cmd`` at the package root."""
-        return self.path(CONFIG_CMD)
-
-    @property
-    def run_cmd(self) -> str:
-        """``run.cmd`` at the package root."""
-        return self.path(RUN_CMD)
-
-    @property
-    def listener(self) -> str:
-        """``bin\\Runner.Listener.exe``: its ``--version`` is the installed version."""
-        return self.path(LISTENER)
-
-    @property
-    def runner_file(self) -> str:
-        """``.runner``, present once the runner is configured."""
-        return self.path(RUNNER_FILE)
-
-    @property
-    def credentials_file(self) -> str:
-        """``.credentials``, present once the runner is configured."""
-        return self.path(CREDENTIALS_FILE)
-
-    @property
-    def service_file(self) -> str:
-        """``.service``: the name of the service ``--runasservice`` installed."""
-        return self.path(SERVICE_FILE)
-
-    @property
-    def labels_record(self) -> str:
-        """The labels this module configured (the runner keeps none locally)."""
-        return self.path(LABELS_RECORD)
 
 
 def _text(options: Mapping[str, Any], key: str) -> str | None:
@@ -245,6 +173,17 @@ def parse_url(url: str) -> tuple[str, str]:
         scope = SCOPE_REPO
     host = parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
     return f"https://{host}/" + "/".join(segments), scope
+
+
+def api_scope(url: str) -> Scope:
+    """The REST API scope (repository, organization, enterprise) of a :func:`parse_url` URL."""
+    return parse_scope(urlsplit(url).path.strip("/"))
+
+
+def web_origin(url: str) -> str:
+    """``https://<host>`` of a :func:`parse_url` URL: the server whose API serves its tokens."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _parse_name(name: str) -> str:
@@ -379,9 +318,12 @@ def parse_runner_spec(options: Mapping[str, Any], hostname: str) -> RunnerSpec:
     )
 
 
-def config_arguments(spec: RunnerSpec, run_as_service: bool) -> list[str]:
-    """The arguments of ``config.cmd`` for ``spec`` (no token, no password: see
-    :func:`config_environment`)."""
+def config_arguments(spec: RunnerSpec) -> list[str]:
+    """The arguments of ``config.cmd`` for ``spec`` (no token: see :func:`config_environment`).
+
+    No ``--runasservice``: the module installs the service itself, for every
+    account alike (the runner's installer asks a gMSA for a password).
+    """
     args = ["--unattended", "--url", spec.url, "--name", spec.name]
     if spec.labels:
         args += ["--labels", ",".join(spec.labels)]
@@ -394,26 +336,16 @@ def config_arguments(spec: RunnerSpec, run_as_service: bool) -> list[str]:
         args.append("--disableupdate")
     if spec.replace:
         args.append("--replace")
-    if run_as_service:
-        if not spec.service_by_runner:
-            raise RunnerError(
-                f"account '{spec.account.object_name}' is a gMSA: config.cmd --runasservice "
-                "asks for its password and cannot install the service; configure without "
-                "run_as_service and install the service with the service ops")
-        args += ["--runasservice", "--windowslogonaccount", spec.logon_account]
     return args
 
 
-def config_environment(token: str, password: str | None = None) -> dict[str, str]:
-    """The environment that hands ``config.cmd`` its secrets (``no_log`` values)."""
+def config_environment(token: str) -> dict[str, str]:
+    """The environment that hands ``config.cmd`` its token (a ``no_log`` value)."""
     if not isinstance(token, str) or not token.strip():
         raise RunnerError("a registration token is required to configure or remove a runner "
                           "(Settings > Actions > Runners > New self-hosted runner, or the "
                           "REST API's registration-token/remove-token endpoints)")
-    env = {TOKEN_ENV: token.strip()}
-    if password:
-        env[PASSWORD_ENV] = password
-    return env
+    return {TOKEN_ENV: token.strip()}
 
 
 def remove_arguments() -> list[str]:
@@ -497,39 +429,6 @@ def label_change(current_labels: Iterable[str] | None, spec: RunnerSpec) -> bool
     return current != {label.casefold() for label in spec.labels}
 
 
-def repo_or_org_name(runner_file: Mapping[str, Any]) -> str:
-    """The runner's ``RepoOrOrgName``: the ``gitHubUrl`` path when the service URL is on
-    ``*.githubusercontent.com`` (github.com), else the first path segment of ``serverUrl``
-    (``_services`` on GitHub Enterprise Server)."""
-    server = str(runner_file.get("serverUrl") or "")
-    github = str(runner_file.get("gitHubUrl") or "")
-    host = (urlsplit(server).hostname or "").lower()
-    name = ""
-    if host.endswith(".githubusercontent.com") and github:
-        name = urlsplit(github).path.strip("/")
-    if not name:
-        segments = [s for s in urlsplit(server).path.split("/") if s]
-        name = segments[0] if segments else ""
-    if not name:
-        raise RunnerError(f"cannot find the repository or organization name in .runner "
-                          f"(serverUrl '{server}')")
-    return name
-
-
-def service_name(runner_file: Mapping[str, Any]) -> str | None:
-    """The service name ``--runasservice`` gives this runner, or None when the runner
-    shortens it with a random suffix (then read :data:`SERVICE_FILE`)."""
-    owner = _SERVICE_UNSAFE.sub("-", repo_or_org_name(runner_file))
-    name = f"actions.runner.{owner}.{runner_file.get('agentName') or ''}"
-    return name if len(name) <= MAX_SERVICE_NAME else None
-
-
-def service_display_name(runner_file: Mapping[str, Any]) -> str:
-    """The service's display name: ``GitHub Actions Runner (<owner>.<name>)``."""
-    owner = _SERVICE_UNSAFE.sub("-", repo_or_org_name(runner_file))
-    return f"GitHub Actions Runner ({owner}.{runner_file.get('agentName') or ''})"
-
-
 def parse_service_file(text: str | bytes | None) -> str | None:
     """The service name held in :data:`SERVICE_FILE`, None when missing or empty."""
     if text is None:
@@ -538,32 +437,3 @@ def parse_service_file(text: str | bytes | None) -> str | None:
         text = text.decode("utf-8-sig", "replace")
     value = text.lstrip("\ufeff").strip()
     return value or None
-
-
-def version_arguments() -> str:
-    """The arguments of ``bin\\Runner.Listener.exe`` that print its version."""
-    return "--version"
-
-
-def parse_version(stdout: str | None) -> str | None:
-    """The version printed by ``Runner.Listener.exe --version`` (``2.321.0``), or None."""
-    for line in (stdout or "").splitlines():
-        match = _VERSION_LINE.match(line)
-        if match:
-            return match.group(1)
-    return None
-
-
-def package_file_name(version: str, arch: str = "x64") -> str:
-    """The release asset name: ``actions-runner-win-<arch>-<version>.zip``."""
-    if not re.match(r"^\d+\.\d+\.\d+$", version or ""):
-        raise RunnerError(f"version '{version}' must look like 2.321.0")
-    if arch not in ("x64", "arm64"):
-        raise RunnerError(f"arch '{arch}' must be x64 or arm64")
-    return f"actions-runner-win-{arch}-{version}.zip"
-
-
-def package_url(version: str, arch: str = "x64") -> str:
-    """The release download URL of the Windows package of ``version``."""
-    return ("https://github.com/actions/runner/releases/download/"
-            f"v{version}/{package_file_name(version, arch)}")

@@ -178,6 +178,13 @@ def api_url(url: object = GITHUB_URL) -> str:
     return web + "/api/v3"
 
 
+def check_api_url(url: object, what: str = "api_url") -> str:
+    """An API URL given by the user (a GHES API, a mirror of the releases API), checked
+    like a server URL but with any path; returned without a trailing slash."""
+    _origin(url, what)
+    return str(url).strip().rstrip("/")
+
+
 def parse_runner_version(text: object) -> str:
     """``latest`` or ``X.Y.Z`` (a leading ``v`` is dropped)."""
     cleaned = text.strip() if isinstance(text, str) else ""
@@ -203,11 +210,6 @@ def token_url(scope: Scope, kind: str, server: str = GITHUB_URL) -> str:
     if kind not in (REGISTRATION, REMOVE):
         raise ValueError(f"token kind must be {REGISTRATION} or {REMOVE}, got {kind!r}")
     return f"{api_url(server)}{scope.api_path}/{kind}-token"
-
-
-def config_url(scope: Scope, server: str = GITHUB_URL) -> str:
-    """The ``--url`` of ``config.cmd``: ``https://github.com/owner/repo`` and so on."""
-    return server_url(server) + scope.web_path
 
 
 def release_url(version: str, releases_api: str = GITHUB_API_URL) -> str:

@@ -65,6 +65,11 @@ class Account:
         """The part after ``\\`` (the whole name for LocalSystem)."""
         return self.object_name.rpartition("\\")[2]
 
+    @property
+    def lookup_name(self) -> str:
+        """The name as ``acl.resolve`` translates it: the SCM's ``.\\user`` is a local ``user``."""
+        return self.user if self.domain == "." else self.object_name
+
 
 def _check_part(part: str, text: str) -> None:
     if not part or part != part.strip() or any(ch in _BAD_NAME_CHARS for ch in part) or \

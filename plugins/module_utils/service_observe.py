@@ -63,10 +63,7 @@ def account_sid(spec: ServiceSpec) -> str | None:
 
 def lookup_name(spec: ServiceSpec) -> str:
     """The account name as Windows translates it: the SCM's ``.\\user`` is a local ``user``."""
-    account = spec.account
-    if account.domain == ".":
-        return account.user
-    return account.object_name
+    return spec.account.lookup_name
 
 
 def owned_directories(spec: ServiceSpec) -> list[str]:

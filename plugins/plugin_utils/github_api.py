@@ -31,8 +31,10 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import ssl
 import stat
+import tempfile
 import time
 import urllib.request
 from http.client import HTTPException
@@ -123,11 +125,8 @@ class GitHubClient:
     def release(self, version: str = "latest") -> RunnerPackage:
         """The Windows x64 package of a runner release (``latest`` or ``X.Y.Z``)."""
         url = release_url(version, self.releases_api)
-        # A GHES token must not travel to api.github.com: send it to its own server only.
-        with_token = _origin_of(url) == _origin_of(self._api_base())
         try:
-            data = self._request("GET", url, scope=None, action="read the runner release",
-                                 authorize=with_token)
+            data = self._release_data(url)
         except GitHubApiError as error:
             if error.status != 404:
                 raise
@@ -142,6 +141,30 @@ class GitHubClient:
             raise GitHubApiError(str(error)) from error
 
     # ------------------------------------------------------------- internals
+
+    def _release_data(self, url: str) -> Any:
+        """A release answer, read once per run across forks when there is a cache."""
+        # A GHES token must not travel to api.github.com: send it to its own server only.
+        with_token = _origin_of(url) == _origin_of(self._api_base())
+
+        def fetch() -> Any:
+            return self._request("GET", url, scope=None, action="read the runner release",
+                                 authorize=with_token)
+
+        if self.cache_dir is None:
+            return fetch()
+        directory = _private_dir(self.cache_dir)
+        name = hashlib.sha256(url.lower().encode("utf-8")).hexdigest()
+        path = os.path.join(directory, f"github-release-{name}.json")
+        with _exclusive_lock(path + ".lock"):
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    return json.load(handle)
+            except (OSError, ValueError):
+                pass  # not fetched yet in this run
+            data = fetch()
+            _write_private(path, json.dumps(data).encode())
+            return data
 
     def _api_base(self) -> str:
         if self.api:
@@ -306,3 +329,30 @@ def _exclusive_lock(lock_path: str) -> Any:
 def _write_private(path: str, body: bytes) -> None:
     """Replace ``path`` with mode 0600; an unwritable cache costs a request."""
     cache_files.write_atomically(path, body, 0o600, ".github-")
+
+
+def run_cache_dir(base: str | None = None) -> str:
+    """A private directory for this ``ansible-playbook`` run's tokens and release answers.
+
+    Forks are children of the run's main process, so its process id names the
+    run. Directories of runs whose process is gone are removed on the way:
+    what they hold expires within the hour anyway.
+    """
+    root = _private_dir(base or os.path.join(tempfile.gettempdir(),
+                                             f"winops-golang-{os.getuid()}"))
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(root):
+            pid = entry.partition("run-")[2]
+            if pid.isdigit() and int(pid) != os.getppid() and not _alive(int(pid)):
+                shutil.rmtree(os.path.join(root, entry), ignore_errors=True)
+    return _private_dir(os.path.join(root, f"run-{os.getppid()}"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True

@@ -65,6 +65,21 @@ def test_exec_not_read_only_reports_changed(target: Target) -> None:
     assert res["changed"] is True and res["rc"] == 0
 
 
+def test_exec_expect_rc_fails_the_batch_on_another_exit_code(target: Target) -> None:
+    res = target.one("exec", executable="cmd.exe", arguments="/c exit 5", expect_rc=5)
+    assert res["rc"] == 5 and res["changed"] is True
+    batch = target.run([
+        {"op": "exec", "args": {"executable": "cmd.exe", "arguments": "/c echo almost & exit 5",
+                                "expect_rc": 0}},
+        {"op": "exec", "args": {"executable": "cmd.exe", "arguments": "/c exit 0",
+                                "read_only": True}},
+    ])
+    failed = batch["failed_op"]
+    assert failed["index"] == 0 and failed["code"] == "error"
+    assert "exited with code 5, not 0: almost" in failed["message"]
+    assert batch["results"] == []
+
+
 def test_exec_timeout_kills(target: Target) -> None:
     res = target.one("exec", executable="ping.exe", arguments="-n 30 127.0.0.1", timeout=2,
                      read_only=True)

@@ -38,6 +38,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
+from ansible_collections.winops.golang.plugins.plugin_utils.winsim import fake_runner
 from support.local_server import LocalServer
 
 HOST = "127.0.0.1"
@@ -81,12 +82,12 @@ class _State:
 
 
 def runner_zip(version: str) -> bytes:
-    """A small zip that looks like a runner package (``config.cmd``, ``run.cmd``, ``bin/``)."""
+    """A runner package that works on the simulated host (the fake ``config.cmd``,
+    ``bin\\Runner.Listener.exe`` and ``bin\\RunnerService.exe``)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("config.cmd", f"@echo runner {version} config\r\n")
-        archive.writestr("run.cmd", "@echo run\r\n")
-        archive.writestr("bin/Runner.Listener.exe", b"MZ" + version.encode())
+        for rel, data in fake_runner.package_files(version).items():
+            archive.writestr(rel.replace("\\", "/"), data)
     return buffer.getvalue()
 
 

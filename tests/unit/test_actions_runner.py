@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ansible_collections.winops.golang.plugins.module_utils import actions_runner as ar
+from ansible_collections.winops.golang.plugins.module_utils.github_runner_api import parse_scope
 from ansible_collections.winops.golang.plugins.module_utils.winargv import split_command_line
 
 TOKEN = "AABBCCDDEEFF0011223344556677"
@@ -33,8 +34,8 @@ def test_defaults() -> None:
         ("https://github.com/acme/app", "repository", "WIN1", (), None, "_work")
     assert (s.ephemeral, s.disable_update, s.replace) == (False, False, False)
     assert s.folder == "C:\\actions-runner\\WIN1"
-    assert s.logon_account == "NT AUTHORITY\\NETWORK SERVICE"
-    assert s.password is None and s.service_by_runner
+    assert s.account.object_name == "NT AUTHORITY\\NetworkService"
+    assert s.password is None
 
 
 @pytest.mark.parametrize(("url", "normal", "scope"), [
@@ -121,11 +122,11 @@ def test_runner_group_only_above_a_repository() -> None:
 
 
 def test_accounts() -> None:
-    assert spec(account="LocalSystem").logon_account == "NT AUTHORITY\\SYSTEM"
+    assert spec(account="LocalSystem").account.kind == "system"
     gmsa = spec(account="CORP\\runner$")
-    assert gmsa.logon_account == "CORP\\runner$" and not gmsa.service_by_runner
+    assert (gmsa.account.kind, gmsa.account.object_name) == ("gmsa", "CORP\\runner$")
     user = spec(account="CORP\\builder", password="s3cret!")
-    assert user.logon_account == "CORP\\builder" and user.password == "s3cret!"
+    assert user.account.object_name == "CORP\\builder" and user.password == "s3cret!"
     assert "s3cret" not in repr(user)
     with pytest.raises(ar.RunnerError, match="is a user account and needs a password"):
         spec(account="CORP\\builder")
@@ -149,47 +150,34 @@ def test_config_arguments_exact() -> None:
                               "labels": ["go", "gpu"], "runner_group": "Windows",
                               "work": "w", "ephemeral": True, "disable_update": True,
                               "replace": True}, "WIN1")
-    assert ar.config_arguments(s, run_as_service=True) == [
+    assert ar.config_arguments(s) == [
         "--unattended", "--url", "https://github.com/acme", "--name", "ci1",
         "--labels", "go,gpu", "--runnergroup", "Windows", "--work", "w",
-        "--ephemeral", "--disableupdate", "--replace",
-        "--runasservice", "--windowslogonaccount", "NT AUTHORITY\\NETWORK SERVICE"]
-    assert ar.config_arguments(spec(), run_as_service=False) == [
+        "--ephemeral", "--disableupdate", "--replace"]
+    assert ar.config_arguments(spec()) == [
         "--unattended", "--url", "https://github.com/acme/app", "--name", "WIN1",
         "--work", "_work"]
 
 
-def test_secrets_only_in_the_environment() -> None:
-    s = spec(account="CORP\\builder", password="pa ss")
-    args = ar.config_arguments(s, run_as_service=True)
-    env = ar.config_environment(TOKEN, s.password)
-    assert env == {"ACTIONS_RUNNER_INPUT_TOKEN": TOKEN,
-                   "ACTIONS_RUNNER_INPUT_WINDOWSLOGONPASSWORD": "pa ss"}
+def test_the_token_travels_only_in_the_environment() -> None:
+    s = spec(account="CORP\\runner$")
+    args = ar.config_arguments(s)
+    env = ar.config_environment(TOKEN)
+    assert env == {"ACTIONS_RUNNER_INPUT_TOKEN": TOKEN}
     line = ar.cmd_arguments(args)
-    for secret in (TOKEN, "pa ss"):
-        assert all(secret not in a for a in args) and secret not in line
-    assert not any(a.lower() in ("--token", "--windowslogonpassword") for a in args)
+    assert all(TOKEN not in a for a in args) and TOKEN not in line
+    assert not any(a.lower() in ("--token", "--runasservice", "--windowslogonaccount")
+                   for a in args)
     assert ar.config_environment(f" {TOKEN} ") == {"ACTIONS_RUNNER_INPUT_TOKEN": TOKEN}
     with pytest.raises(ar.RunnerError, match="^a registration token is required"):
         ar.config_environment("  ")
 
 
-def test_gmsa_cannot_be_installed_by_config_cmd() -> None:
-    s = spec(account="CORP\\runner$")
-    assert "--runasservice" not in ar.config_arguments(s, run_as_service=False)
-    with pytest.raises(ar.RunnerError) as err:
-        ar.config_arguments(s, run_as_service=True)
-    assert str(err.value) == (
-        "account 'CORP\\runner$' is a gMSA: config.cmd --runasservice asks for its password "
-        "and cannot install the service; configure without run_as_service and install the "
-        "service with the service ops")
-
-
 def test_remove_and_cmd_line() -> None:
     assert ar.remove_arguments() == ["remove", "--unattended"]
     assert ar.cmd_arguments(ar.remove_arguments()) == "/c config.cmd remove --unattended"
-    line = ar.cmd_arguments(ar.config_arguments(spec(), run_as_service=True))
-    assert split_command_line(line)[2:] == ar.config_arguments(spec(), run_as_service=True)
+    line = ar.cmd_arguments(ar.config_arguments(spec(labels=["a", "b"])))
+    assert split_command_line(line)[2:] == ar.config_arguments(spec(labels=["a", "b"]))
 
 
 # -- .runner, labels record, service name, version ----------------------------------
@@ -237,36 +225,27 @@ def test_labels_record_round_trip() -> None:
     assert not ar.label_change([], spec())
 
 
-def test_service_name_follows_the_runner() -> None:
-    data = ar.parse_runner_file(RUNNER_FILE)
-    assert ar.service_name(data) == "actions.runner.Acme-App.WIN1"
-    assert ar.service_display_name(data) == "GitHub Actions Runner (Acme-App.WIN1)"
-    org = dict(data, gitHubUrl="https://github.com/acme")
-    assert ar.service_name(org) == "actions.runner.acme.WIN1"
-    ghes = dict(data, serverUrl="https://ghes.corp/_services/pipelines/abc",
-                gitHubUrl="https://ghes.corp/acme/app")
-    assert ar.service_name(ghes) == "actions.runner._services.WIN1"
-    odd = dict(data, gitHubUrl="https://github.com/acme/my+app")
-    assert ar.service_name(odd) == "actions.runner.acme-my-app.WIN1"
-    long = dict(data, agentName="n" * 64)
-    assert ar.service_name(long) is None  # shortened with a random suffix: read .service
+def test_service_file() -> None:
     assert ar.parse_service_file(b"actions.runner.acme-app.WIN1-1234\r\n") == \
         "actions.runner.acme-app.WIN1-1234"
     assert ar.parse_service_file("") is None and ar.parse_service_file(None) is None
 
 
-def test_layout_and_version() -> None:
-    layout = ar.RunnerLayout(spec().folder)
-    assert layout.config_cmd == "C:\\actions-runner\\WIN1\\config.cmd"
-    assert layout.listener == "C:\\actions-runner\\WIN1\\bin\\Runner.Listener.exe"
-    assert layout.runner_file == "C:\\actions-runner\\WIN1\\.runner"
-    assert layout.service_file == "C:\\actions-runner\\WIN1\\.service"
-    assert layout.labels_record == "C:\\actions-runner\\WIN1\\.winops-labels.json"
-    assert ar.version_arguments() == "--version"
-    assert ar.parse_version("2.321.0\r\n") == "2.321.0"
-    assert ar.parse_version("banner\nv2.330.1\n") == "2.330.1"
-    assert ar.parse_version("") is None
-    assert ar.package_url("2.321.0") == ("https://github.com/actions/runner/releases/download/"
-                                         "v2.321.0/actions-runner-win-x64-2.321.0.zip")
-    with pytest.raises(ar.RunnerError, match="must look like 2.321.0"):
-        ar.package_file_name("latest")
+@pytest.mark.parametrize(("url", "scope", "origin"), [
+    ("https://github.com/octo/app", "octo/app", "https://github.com"),
+    ("https://GitHub.com/octo/", "octo", "https://github.com"),
+    ("https://github.com/enterprises/acme", "enterprises/acme", "https://github.com"),
+    ("https://ghe.example.com/octo/app.git", "octo/app", "https://ghe.example.com"),
+])
+def test_a_runner_url_names_its_api_scope(url: str, scope: str, origin: str) -> None:
+    normal, _kind = ar.parse_url(url)
+    assert ar.api_scope(normal) == parse_scope(scope)
+    assert ar.web_origin(normal) == origin
+
+
+def test_scope_and_origin_of_a_url() -> None:
+    assert ar.api_scope("https://github.com/acme/app").api_path == "/repos/acme/app/actions/runners"
+    assert ar.api_scope("https://github.com/acme").kind == "organization"
+    assert ar.api_scope("https://github.com/enterprises/big").api_path == \
+        "/enterprises/big/actions/runners"
+    assert ar.web_origin("https://ghes.corp:8443/acme/app") == "https://ghes.corp:8443"

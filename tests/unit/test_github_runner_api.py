@@ -13,7 +13,6 @@ from ansible_collections.winops.golang.plugins.module_utils.github_runner_api im
     api_error,
     api_url,
     check_runner_version,
-    config_url,
     explain_runner_output,
     mask,
     notes_sha256,
@@ -108,20 +107,6 @@ def test_token_urls(scope, kind, server, url):
 def test_token_kind_is_checked():
     with pytest.raises(ValueError, match="token kind must be registration or remove, got 'x'"):
         token_url(parse_scope("octo"), "x")
-
-
-@pytest.mark.parametrize(
-    ("scope", "server", "url"),
-    [
-        ("octo/app", "https://github.com", "https://github.com/octo/app"),
-        ("octo", "https://api.github.com", "https://github.com/octo"),
-        ("enterprises/acme", "https://github.com", "https://github.com/enterprises/acme"),
-        ("octo/app", "https://ghe.example.com", "https://ghe.example.com/octo/app"),
-        ("enterprises/acme", "https://ghe.example.com/", "https://ghe.example.com/enterprises/acme"),
-    ],
-)
-def test_config_urls(scope, server, url):
-    assert config_url(parse_scope(scope), server) == url
 
 
 def test_api_urls():

@@ -37,7 +37,9 @@ GitHub's side lives in a JSON file on the simulated host, :data:`SERVER_STATE`
 (the fake cannot reach a web server): ``{url (lower case, no trailing slash):
 {"groups": [...], "runners": {name (lower case): {...}}, "next_id": n}}``. A
 URL without an entry has the group ``Default`` only; tests seed groups or
-taken names by writing the file. Any non-empty token is accepted.
+taken names by writing the file. Any non-empty token is accepted, except
+those whose SHA-256 is listed under ``refused_tokens`` (an expired token):
+they fail as GitHub's 404 answer makes the real runner fail.
 
 Every run appends a record to ``<runner folder>\\.winops-fake-config.json``:
 the command, the arguments as received, the *names* of the
@@ -95,6 +97,8 @@ def package_files(version: str) -> dict[str, bytes]:
         "config.cmd": CONFIG_CMD_TEXT.encode(),
         "run.cmd": RUN_CMD_TEXT.encode(),
         "bin\\Runner.Listener.exe": f"MZ fake Runner.Listener\nversion={version}\n".encode(),
+        # The program the runner's Windows service runs; a plain service program here.
+        "bin\\RunnerService.exe": f"MZ fake RunnerService\nversion={version}\n".encode(),
     }
 
 
@@ -272,6 +276,17 @@ def _service_name(settings: dict[str, Any]) -> str:
     return f"actions.runner.{short_owner}.{short_name}-{suffix}"
 
 
+def _check_token(run: _Run, token: str, endpoint: str) -> None:
+    """Refuse a token listed in the server state's ``refused_tokens`` (SHA-256 hex), as
+    GitHub answers an expired or unknown registration or remove token."""
+    refused = _server(run.inv).get("refused_tokens") or []
+    if hashlib.sha256(token.encode()).hexdigest() in refused:
+        raise _Stop(f"Http response code: NotFound from 'POST https://api.github.com/actions/"
+                    f"{endpoint}' (Request Id: 0000:1111:2222:3333)\r\n"
+                    '{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}'
+                    "\r\nResponse status code does not indicate success: 404 (Not Found).")
+
+
 def _configure(run: _Run) -> int:
     inv = run.inv
     if run.exists(".runner"):
@@ -281,7 +296,7 @@ def _configure(run: _Run) -> int:
     if not re.match(r"(?i)^https?://[^/]+/", url + "/"):
         raise _Stop("Invalid configuration provided for url. "
                     "Terminating unattended configuration.")
-    run.required("token")
+    _check_token(run, run.required("token"), "runner-registration")
     run.line()
     run.success("Connected to GitHub")
     state = _server(inv)
@@ -374,7 +389,7 @@ def _remove(run: _Run) -> int:
         run.success("Runner service removed")
     settings = _load(inv.read_file(run.path(".runner")))
     if settings is not None and run.exists(".credentials"):
-        run.required("token")
+        _check_token(run, run.required("token"), "runner-registration")
         state = _server(inv)
         entry = _entry(state, str(settings.get("gitHubUrl") or ""))
         key = str(settings.get("agentName") or "").lower()

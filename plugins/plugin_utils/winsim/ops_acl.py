@@ -34,6 +34,7 @@ from .errors import OpError
 from .fs import Resolved, not_found_message
 from .names import fold
 from .ops_files import path_targets
+from .ops_lsa import account_name, resolve_account
 from .opspec import OpSpec
 
 _DIR = ("ContainerInherit", "ObjectInherit")
@@ -86,6 +87,9 @@ class AclStore:
     def sid_of(self, name: str) -> str:
         """Resolve a name (or SID) like ``NTAccount.Translate``; unknown is not_found."""
         sid = aclm.lookup_sid(name, self.accounts())
+        if sid is None and not aclm.is_sid(name):
+            found = resolve_account(self.ctx, name)
+            sid = found[0] if found else None
         if sid is None:
             raise OpError("not_found", f"Some or all identity references could not be "
                           f"translated: the account '{name}' does not exist.")
@@ -93,7 +97,7 @@ class AclStore:
 
     def name_of(self, sid: str) -> str | None:
         """The account name of a SID (None for an unknown SID, as Windows shows it)."""
-        return aclm.sid_name(sid, self.accounts())
+        return account_name(self.ctx, sid)
 
     # -- paths -------------------------------------------------------------------
 
@@ -277,6 +281,10 @@ def acl_resolve(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     out = []
     for name in names:
         sid = aclm.lookup_sid(name, store.accounts())
+        if sid is None and not aclm.is_sid(name):
+            # A domain account (user, gMSA) of the domain the host is joined to.
+            found = resolve_account(ctx, name)
+            sid = found[0] if found else None
         shown = store.name_of(sid) if sid else None
         # A SID resolves when it names an account (Translate to NTAccount succeeds).
         exists = sid is not None and (shown is not None or not aclm.is_sid(name))

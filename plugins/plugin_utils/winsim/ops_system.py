@@ -200,15 +200,22 @@ def _invoke(ctx: OpContext, exe: str, arguments: str, env: EnvBlock, cwd: str) -
     return program(inv)
 
 
+# How much of a failed program's output an expect_rc failure message carries.
+EXEC_OUTPUT_TAIL = 2000
+
+
 def exec_op(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
     """Run a fake program; in check mode only ``read_only`` ones run."""
-    a = Args("exec", args, {"executable", "arguments", "cwd", "env", "timeout", "read_only"})
+    a = Args("exec", args, {"executable", "arguments", "cwd", "env", "timeout", "read_only",
+                            "expect_rc"})
     name = a.str("executable")
     arguments = a.str("arguments", required=False, default="")
     cwd_arg = a.str("cwd", required=False)
     extra = a.str_dict("env")
     timeout = a.number("timeout", 120.0)
     read_only = a.bool("read_only", False)
+    expect_rc = a.int("expect_rc", -1, minimum=-(2 ** 31)) if args.get("expect_rc") is not None \
+        else None
     env = ctx.process_env(extra)
     exe = find_program(ctx, name, env)
     if exe is None:
@@ -227,6 +234,9 @@ def exec_op(ctx: OpContext, args: dict[str, Any]) -> dict[str, Any]:
         raise OpError("timeout", f"'{exe} {arguments}' ran past its timeout of {timeout:g} "
                       "seconds and was killed")
     ctx.model.advance(outcome.seconds)
+    if expect_rc is not None and outcome.rc != expect_rc:
+        output = (outcome.stdout + outcome.stderr)[-EXEC_OUTPUT_TAIL:].strip()
+        raise OpError("error", f"'{exe}' exited with code {outcome.rc}, not {expect_rc}: {output}")
     return {"changed": not read_only, "rc": outcome.rc, "stdout": outcome.stdout,
             "stderr": outcome.stderr}
 

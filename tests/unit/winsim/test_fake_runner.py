@@ -39,10 +39,17 @@ def exec_op(host: SimHost, arguments: str, env: dict[str, str] | None = None,
     return res["failed_op"] or res["results"][0]
 
 
+def arguments(s: ar.RunnerSpec, service: bool) -> list[str]:
+    """config.cmd's arguments; ``service``: with the runner's own service installer, which
+    the fake models although the module installs services itself."""
+    extra = ["--runasservice", "--windowslogonaccount", s.account.object_name] if service else []
+    return ar.config_arguments(s) + extra
+
+
 def configure(host: SimHost, s: ar.RunnerSpec, token: str | None = TOKEN,
               service: bool = False) -> dict[str, Any]:
     env = ar.config_environment(token) if token else {}
-    return exec_op(host, ar.cmd_arguments(ar.config_arguments(s, service)), env, s.folder)
+    return exec_op(host, ar.cmd_arguments(arguments(s, service)), env, s.folder)
 
 
 def remove(host: SimHost, s: ar.RunnerSpec, token: str | None = TOKEN) -> dict[str, Any]:
@@ -83,7 +90,7 @@ def test_token_travels_only_in_the_environment(host: SimHost, runner: ar.RunnerS
     configure(host, runner)
     run = runs(host, runner)[-1]
     assert run["command"] == "configure" and run["rc"] == 0
-    assert run["arguments"] == ["configure"] + ar.config_arguments(runner, False)
+    assert run["arguments"] == ["configure"] + ar.config_arguments(runner)
     assert all(TOKEN not in a for a in run["arguments"])
     assert run["env_names"] == ["ACTIONS_RUNNER_INPUT_TOKEN"]
     assert run["token_source"] == "environment"
@@ -92,7 +99,7 @@ def test_token_travels_only_in_the_environment(host: SimHost, runner: ar.RunnerS
 
 
 def test_a_token_argument_is_recorded_as_such(host: SimHost, runner: ar.RunnerSpec) -> None:
-    res = exec_op(host, ar.cmd_arguments(ar.config_arguments(runner, False) +
+    res = exec_op(host, ar.cmd_arguments(ar.config_arguments(runner) +
                                          ["--token", TOKEN]), cwd=runner.folder)
     assert res["rc"] == 0
     assert runs(host, runner)[-1]["token_source"] == "argument"
@@ -162,10 +169,9 @@ def test_run_as_service_writes_the_service_file(host: SimHost,
                                                 runner: ar.RunnerSpec) -> None:
     res = configure(host, runner, service=True)
     assert res["rc"] == 0
-    assert "Granting file permissions to 'NT AUTHORITY\\NETWORK SERVICE'.\r\n" in res["stdout"]
-    data = ar.parse_runner_file(host.read_file(runner.folder + "\\.runner") or b"")
+    assert "Granting file permissions to 'NT AUTHORITY\\NetworkService'.\r\n" in res["stdout"]
     name = ar.parse_service_file(host.read_file(runner.folder + "\\.service"))
-    assert name == ar.service_name(data) == "actions.runner.acme-app.WIN1"
+    assert name == "actions.runner.acme-app.WIN1"
     assert runs(host, runner)[-1]["run_as_service"] is True
 
 
@@ -173,13 +179,14 @@ def test_user_account_password_from_the_environment(host: SimHost,
                                                     runner: ar.RunnerSpec) -> None:
     s = ar.parse_runner_spec({"url": URL, "account": "CORP\\builder", "password": "pw!1"},
                              "WIN1")
-    no_password = exec_op(host, ar.cmd_arguments(ar.config_arguments(s, True)),
+    no_password = exec_op(host, ar.cmd_arguments(arguments(s, True)),
                           ar.config_environment(TOKEN), s.folder)
     assert no_password["stderr"] == ("Invalid configuration provided for windowslogonpassword. "
                                      "Terminating unattended configuration.\r\n")
     remove(host, s)
-    res = exec_op(host, ar.cmd_arguments(ar.config_arguments(s, True)),
-                  ar.config_environment(TOKEN, s.password), s.folder)
+    res = exec_op(host, ar.cmd_arguments(arguments(s, True)),
+                  {**ar.config_environment(TOKEN),
+                   "ACTIONS_RUNNER_INPUT_WINDOWSLOGONPASSWORD": s.password or ""}, s.folder)
     assert res["rc"] == 0
     run = runs(host, s)[-1]
     assert run["password_source"] == "environment"
@@ -220,10 +227,8 @@ def test_remove_of_an_unconfigured_folder(host: SimHost, runner: ar.RunnerSpec) 
 
 
 def test_version(host: SimHost, runner: ar.RunnerSpec) -> None:
-    layout = ar.RunnerLayout(runner.folder)
-    res = exec_op(host, ar.version_arguments(), executable=layout.listener)
+    res = exec_op(host, "--version", executable=runner.folder + "\\" + ar.LISTENER)
     assert (res["rc"], res["stdout"]) == (0, "2.321.0\r\n")
-    assert ar.parse_version(res["stdout"]) == "2.321.0"
 
 
 def test_labels_are_a_case_insensitive_set(host: SimHost, runner: ar.RunnerSpec) -> None:
@@ -231,3 +236,15 @@ def test_labels_are_a_case_insensitive_set(host: SimHost, runner: ar.RunnerSpec)
                   ar.config_environment(TOKEN), runner.folder)
     assert res["rc"] == 0
     assert server(host)[URL]["runners"]["win1"]["labels"] == ["go", "GPU"]
+
+
+def test_an_expired_token_fails_as_github_answers_it(host: SimHost,
+                                                     runner: ar.RunnerSpec) -> None:
+    host.write_file(fake_runner.SERVER_STATE, json.dumps(
+        {"refused_tokens": [hashlib.sha256(TOKEN.encode()).hexdigest()]}).encode())
+    res = configure(host, runner)
+    assert res["rc"] == 1
+    assert res["stderr"].startswith("Http response code: NotFound from 'POST "
+                                    "https://api.github.com/actions/runner-registration'")
+    assert host.read_file(runner.folder + "\\.runner") is None
+    assert configure(host, runner, token=TOKEN + "X")["rc"] == 0
