@@ -47,13 +47,15 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help site test venv venv-controller collection browser lint ruff yamllint ansible-lint \
-	changelog-lint sanity pytest clean distclean build
+.PHONY: help site bench test venv venv-controller collection browser lint ruff yamllint ansible-lint \
+	changelog-lint changelog sanity pytest clean distclean build
 
 help:
 	@echo 'Usage:'
 	@echo '  make site   run $(PLAYBOOK) against $(INVENTORY)'
 	@echo '              (INVENTORY=... ANSIBLE_ARGS="--check --diff" to change)'
+	@echo '  make bench  round trips and controller time of site.yml on'
+	@echo '              1, 10 and 50 simulated hosts (BENCH_HOSTS=1,10 to change)'
 	@echo '  make test   ruff, yamllint, ansible-lint, changelog lint,'
 	@echo '              ansible-test sanity and pytest'
 	@echo 'Internal: venv collection browser lint sanity pytest build clean distclean'
@@ -105,11 +107,30 @@ browser:
 
 # ----------------------------------------------------------------------- site
 
-# The simulated hosts install Go offline, from the release set written into
-# .winsim/releases (see inventories/simulated/group_vars/windows.yml).
+# tools/site_mirror.py writes what the simulated hosts download (a Go release
+# set, a GitHub Actions runner package, a Go service program) into
+# $(SITE_MIRROR_DIR), serves it on 127.0.0.1 while ansible-playbook runs and
+# passes its winops_golang_site_* variables, which
+# inventories/simulated/group_vars/ maps onto the roles' variables. The play
+# recap at the end shows what changed on each host (a second run: changed=0).
+SITE_MIRROR_DIR ?= .winsim/mirror
+
 site: venv-controller collection
-	$(BIN)/python tools/make_site_releases.py .winsim/releases
-	$(BIN)/ansible-playbook -i $(INVENTORY) $(PLAYBOOK) $(ANSIBLE_ARGS)
+	$(BIN)/python tools/site_mirror.py $(SITE_MIRROR_DIR) -- \
+		$(BIN)/ansible-playbook -i $(INVENTORY) $(PLAYBOOK) $(ANSIBLE_ARGS)
+
+# ---------------------------------------------------------------------- bench
+
+# Agent round trips and controller time of playbooks/site.yml on simulated hosts,
+# next to the same end state written with ansible.windows modules (module
+# calls counted by a stand-in) and Ansible's no-op floor; prints one table.
+# See benchmarks/README.md. BENCH_HOSTS picks the host counts, BENCH_ARGS adds
+# options, e.g. make bench BENCH_HOSTS=1,10 BENCH_ARGS='--repeat 3 --per-task'.
+BENCH_HOSTS ?= 1,10,50
+BENCH_ARGS ?=
+
+bench: venv-controller collection
+	$(BIN)/python benchmarks/run.py --hosts $(BENCH_HOSTS) $(BENCH_ARGS)
 
 # ----------------------------------------------------------------------- test
 
@@ -138,6 +159,10 @@ ansible-lint: venv collection
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
+
+# Regenerate CHANGELOG.md from changelogs/fragments (a test checks it is current).
+changelog: venv
+	$(BIN)/python tests/unit/test_changelog.py
 
 sanity: venv
 ifeq ($(SANITY),1)

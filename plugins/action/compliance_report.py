@@ -1,7 +1,8 @@
 """Action plugin of winops.golang.compliance_report: write the fleet report on the controller.
 
 Runs entirely on the controller (no connection, no agent): it turns the
-registered ``win_go_baseline`` results of many hosts into one report
+registered ``win_go_baseline`` results of many hosts (``kind=compliance``), or
+their drift findings (``kind=drift``, see ``playbooks/drift_report.yml``), into one report
 (:mod:`compliance_report`) and writes ``<name>.json`` and ``<name>.html``
 into ``dest_dir``, each replaced atomically and only when its content changed.
 """
@@ -90,9 +91,16 @@ class ActionModule(ActionBase):
     ARGUMENT_SPEC: dict[str, Any] = {
         "results": {"type": "dict", "required": True},
         "dest_dir": {"type": "path", "required": True},
-        "name": {"type": "str", "default": "compliance-report"},
-        "title": {"type": "str", "default": "Go security baseline compliance"},
+        "kind": {"type": "str", "default": "compliance", "choices": ["compliance", "drift"]},
+        "name": {"type": "str"},
+        "title": {"type": "str"},
         "generated_at": {"type": "str"},
+    }
+
+    # The file name and title of each kind of report, when the task gives none.
+    KIND_DEFAULTS: dict[str, dict[str, str]] = {
+        "compliance": {"name": "compliance-report", "title": "Go security baseline compliance"},
+        "drift": {"name": "drift-report", "title": "Go fleet drift"},
     }
 
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict:
@@ -111,20 +119,29 @@ class ActionModule(ActionBase):
     @staticmethod
     def report(args: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:
         """Do the work for validated ``args``; ValueError for bad input."""
-        name = check_name(str(args["name"]))
+        kind_name = str(args.get("kind") or "compliance")
+        if kind_name not in compliance_report.KINDS:
+            raise ValueError(f"kind must be one of {', '.join(sorted(compliance_report.KINDS))}, "
+                             f"not {kind_name!r}")
+        kind = compliance_report.KINDS[kind_name]
+        defaults = ActionModule.KIND_DEFAULTS[kind_name]
+        name = check_name(str(defaults["name"] if args.get("name") is None else args["name"]))
         dest_dir = check_dest_dir(str(args["dest_dir"]))
         results = args["results"]
         if not results:
             raise ValueError("results is empty: pass a dict of host name to the result "
-                             "registered from win_go_baseline (or its list of findings)")
-        title = str(args.get("title") or "").strip()
+                             "registered from win_go_baseline (or its list of findings)"
+                             if kind_name == "compliance" else
+                             "results is empty: pass a dict of host name to its drift "
+                             "findings (winops.golang.drift_findings) or error text")
+        title = str(defaults["title"] if args.get("title") is None else args["title"]).strip()
         if not title:
             raise ValueError("title must not be empty")
         generated_at = str(args.get("generated_at") or "").strip() or now_utc()
         outcomes = {str(host): compliance_report.outcome_from_result(str(host), value)
                     for host, value in results.items()}
         report = compliance_report.build_report(outcomes, title=title,
-                                                generated_at=generated_at)
+                                                generated_at=generated_at, kind=kind)
         json_path = os.path.join(dest_dir, name + ".json")
         html_path = os.path.join(dest_dir, name + ".html")
         if not check_mode:
@@ -138,5 +155,6 @@ class ActionModule(ActionBase):
             "json_path": json_path,
             "html_path": html_path,
             "generated_at": generated_at,
+            "kind": kind_name,
             "summary": report["summary"],
         }

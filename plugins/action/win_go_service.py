@@ -1,9 +1,9 @@
 """Action plugin of winops.golang.win_go_service: a Go program as a Windows service.
 
-Round trips: one read batch, then (only when something changes) a stage
-batch for a new release whose signature must be checked, and one apply
-batch that configures, switches, starts and health-checks. A failed health
-check costs one more batch: the rollback.
+Round trips: one read batch, then (only when something changes) one batch
+that stages a new release and configures, switches, starts and
+health-checks; a release whose signature must be checked first is staged in
+a batch of its own. A failed health check costs one more batch: the rollback.
 """
 
 from __future__ import annotations
@@ -160,19 +160,21 @@ class ActionModule(AgentAction):
             plan = service_plan.plan_service(
                 spec, seen, sha256=sha, staged=staged, hostname=facts.get("hostname"),
                 os_build=build, winsw_sha=winsw_sha, winsw_staged=winsw_staged)
-        if plan.stage:
-            staged_results = _run(client, plan.stage)
-            if spec.require_signature:
-                problem = signature_problem(spec, staged_results[-1])
-                if problem:
-                    _run(client, [("file.remove", {"path": service_release.release_dir(
-                        spec.root or "", plan.release or "")})])
-                    result.update(failed=True, changed=False, round_trips=client.round_trips,
-                                  msg=f"{problem}; release {plan.release} was removed and "
-                                      "the service was not changed")
-                    return result
-        applied = _run(client, plan.apply + ([service_plan.probe_op(spec)]
-                                             if plan.probe else []))
+        # The staged release rides in the apply batch (ops stop at the first failure, so a
+        # failed transfer changes nothing), unless its signature must be checked first.
+        stage = plan.stage
+        if stage and spec.require_signature:
+            stage = []
+            problem = signature_problem(spec, _run(client, plan.stage)[-1])
+            if problem:
+                _run(client, [("file.remove", {"path": service_release.release_dir(
+                    spec.root or "", plan.release or "")})])
+                result.update(failed=True, changed=False, round_trips=client.round_trips,
+                              msg=f"{problem}; release {plan.release} was removed and "
+                                  "the service was not changed")
+                return result
+        applied = _run(client, stage + plan.apply + ([service_plan.probe_op(spec)]
+                                                     if plan.probe else []))[len(stage):]
         result["status"] = self._status(applied, seen)
         if plan.probe:
             health = applied[-1]

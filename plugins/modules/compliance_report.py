@@ -6,12 +6,17 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: compliance_report
-short_description: Write a fleet compliance report (JSON and one HTML page) on the controller
+short_description: Write a fleet compliance or drift report (JSON and one HTML page) on the controller
 version_added: 0.1.0
 description:
   - Turns the results of M(winops.golang.win_go_baseline) on many hosts into one report
     and writes it on the controller as C(<dest_dir>/<name>.json) and
     C(<dest_dir>/<name>.html).
+  - With O(kind=drift) it writes a drift report instead, from the findings the
+    P(winops.golang.drift_findings#filter) filter makes of the roles' results in check
+    mode (see C(playbooks/drift_report.yml)), one record per host and setting, with the
+    statuses C(drifted), C(changed), C(in_sync) and C(not_applicable), and the setting's
+    C(before) and C(after) for a drifted one.
   - The JSON file holds one record per host and control (C(host), C(control), C(title),
     C(source), C(mode), C(status), C(message), C(evidence)), the hosts that failed or were
     unreachable with their error, and a summary of counts per status, per control and per
@@ -37,8 +42,22 @@ options:
       - Each finding is a dict with C(control) and C(status) (C(compliant), C(changed),
         C(non_compliant) or C(not_applicable)), and optionally C(title), C(source),
         C(mode), C(message) and C(evidence) (a list of dicts).
+      - With O(kind=drift), each value is a host's list of drift findings (dicts with
+        C(control), C(status) C(drifted), C(changed), C(in_sync) or C(not_applicable), and
+        optionally C(title), C(source), C(message), C(before) and C(after)), or a text
+        saying why the host has none.
     type: dict
     required: true
+  kind:
+    description:
+      - The kind of report. C(compliance) reports the controls of the security baseline;
+        C(drift) reports, per setting the roles manage, whether it differs from the
+        desired state.
+      - Each kind has its own statuses; a finding with a status of the other kind is
+        refused.
+    type: str
+    choices: [compliance, drift]
+    default: compliance
   dest_dir:
     description:
       - The directory on the controller to write the report into; created when missing.
@@ -48,13 +67,14 @@ options:
     description:
       - The file name stem of the report; the files are C(<name>.json) and C(<name>.html).
       - Letters, digits, C(.), C(_) and C(-) only.
+      - Defaults to C(compliance-report), or C(drift-report) with O(kind=drift).
     type: str
-    default: compliance-report
   title:
     description:
       - The title of the HTML page, also stored in the JSON file.
+      - Defaults to C(Go security baseline compliance), or C(Go fleet drift) with
+        O(kind=drift).
     type: str
-    default: Go security baseline compliance
   generated_at:
     description:
       - The run time shown under the title and stored in the JSON file.
@@ -112,6 +132,24 @@ EXAMPLES = r"""
     name: winrm-audit
     title: WinRM audit
   delegate_to: localhost
+
+- name: Write a drift report from the findings of the roles in check mode
+  winops.golang.compliance_report:
+    kind: drift
+    results:
+      win-01:
+        - control: GOPROXY (machine)
+          status: drifted
+          source: win_go_env
+          message: GOPROXY would be set to 'https://goproxy.corp.example.com,off'
+          before: https://proxy.golang.org,direct
+          after: https://goproxy.corp.example.com,off
+        - control: toolchain go1.23.4
+          status: in_sync
+          source: win_go_install
+      win-02: "unreachable: connection timed out"
+    dest_dir: "{{ playbook_dir }}/../reports"
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -130,8 +168,16 @@ generated_at:
   returned: always
   type: str
   sample: "2026-11-28T21:00:00Z"
+kind:
+  description: The kind of report written (O(kind)).
+  returned: always
+  type: str
+  sample: drift
 summary:
-  description: Counts of the report (the C(summary) of the JSON file).
+  description:
+    - Counts of the report (the C(summary) of the JSON file).
+    - The statuses are those of the kind of report; a drift report counts C(drifted),
+      C(changed), C(in_sync) and C(not_applicable).
   returned: always
   type: dict
   contains:
@@ -167,7 +213,8 @@ summary:
       returned: always
       sample: [win-04]
     flagged_hosts:
-      description: Hosts with at least one C(non_compliant) record.
+      description: Hosts with at least one C(non_compliant) record (C(drifted) in a drift
+        report).
       type: list
       elements: str
       returned: always

@@ -70,6 +70,8 @@ def test_first_deploy_then_nothing_to_do(sim_inventory: Callable, deploy: Callab
     res = deploy(inv, diff=True, **native(v1, "1.0.0"))
     assert res.changed and res["status"] == "running" and res["release"] == "1.0.0"
     assert res["health"]["ok"] is True and res["rolled_back"] is False
+    # The read, then one batch that stages, configures, starts and checks the release.
+    assert res["round_trips"] == 2
     svc = op(host, "service.get", name="orders")
     assert svc["start_mode"] == "auto" and svc["account"].lower() == r"nt service\orders"
     assert svc["path"] == rf'"{ROOT}\current\orders.exe" -addr 127.0.0.1:8080'
