@@ -21,6 +21,7 @@ from ansible_collections.winops.golang.plugins.plugin_utils.winsim.host import S
 from support.github_server import ACCEPTED_TOKEN, GitHubServer
 from support.molecule import run_scenario
 from support.playbooks import PlaybookRun, SimInventory, run_counted
+from support.runner_fixtures import RecordingGitHubServer
 
 ROLE_PLAY = """
 - name: GitHub Actions runners
@@ -46,23 +47,9 @@ TWO_RUNNERS = [{"name": "build-1", "labels": ["go"]},
                {"name": "build-2", "labels": ["go", "race"]}]
 
 
-class RecordingGitHub(GitHubServer):
-    """The fake GitHub API, also keeping the token values it issued (to look for leaks)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.issued_values: list[str] = []
-
-    def _token(self, target: tuple[str, str], headers: dict[str, str]) -> tuple[int, dict, bytes]:
-        status, extra, body = super()._token(target, headers)
-        if status == 201:
-            self.issued_values.append(json.loads(body)["token"])
-        return status, extra, body
-
-
 @pytest.fixture
-def github() -> Iterator[RecordingGitHub]:
-    with RecordingGitHub() as server:
+def github() -> Iterator[RecordingGitHubServer]:
+    with RecordingGitHubServer() as server:
         server.add_release(VERSION)
         yield server
 
@@ -116,8 +103,8 @@ def github_side(host: SimHost) -> set[str]:
     return set(state.get(URL.lower(), {}).get("runners", {}))
 
 
-def assert_no_secret(run: PlaybookRun, github: RecordingGitHub) -> None:
-    secrets = [ACCEPTED_TOKEN, *github.issued_values]
+def assert_no_secret(run: PlaybookRun, github: RecordingGitHubServer) -> None:
+    secrets = [ACCEPTED_TOKEN, *github.issued_tokens()]
     text = run.stdout + run.stderr + repr([t.result for t in run.tasks("win-01")])
     for secret in secrets:
         assert secret not in text
@@ -149,7 +136,7 @@ def spent_per_task(records: list[dict[str, Any]]) -> dict[str, int]:
 
 def test_two_runners_converge_then_nothing_to_do(sim_inventory: Callable,
                                                  run_playbook: Callable,
-                                                 github: RecordingGitHub,
+                                                 github: RecordingGitHubServer,
                                                  tmp_path: Path) -> None:
     inv, host = runner_host(sim_inventory)
     first = run_playbook(ROLE_PLAY, inv, extra_vars=role_vars(github), verbosity=3)
@@ -188,7 +175,7 @@ def test_two_runners_converge_then_nothing_to_do(sim_inventory: Callable,
 
 def test_bad_variables_stop_before_any_host_call(sim_inventory: Callable,
                                                  run_playbook: Callable,
-                                                 github: RecordingGitHub) -> None:
+                                                 github: RecordingGitHubServer) -> None:
     inv, host = runner_host(sim_inventory)
     run_playbook(ROLE_PLAY, inv, extra_vars=role_vars(github)).assert_ok()
     state_before = (trips(host), host.read_file(fake_runner.SERVER_STATE))
@@ -245,7 +232,7 @@ def test_bad_variables_stop_before_any_host_call(sim_inventory: Callable,
 
 
 def test_remove_one_runner_then_all(sim_inventory: Callable, run_playbook: Callable,
-                                    github: RecordingGitHub) -> None:
+                                    github: RecordingGitHubServer) -> None:
     inv, host = runner_host(sim_inventory)
     run_playbook(ROLE_PLAY, inv, extra_vars=role_vars(github)).assert_ok()
 
@@ -275,7 +262,7 @@ def test_remove_one_runner_then_all(sim_inventory: Callable, run_playbook: Calla
 @pytest.mark.parametrize(("root", "gathers_facts"), [(None, False), ("C:\\runners\\", True)])
 def test_one_unnamed_runner_is_named_after_the_host(sim_inventory: Callable,
                                                     run_playbook: Callable,
-                                                    github: RecordingGitHub,
+                                                    github: RecordingGitHubServer,
                                                     root: str | None,
                                                     gathers_facts: bool) -> None:
     """No runner list: one runner named after the host, in <root>\\<host name>; only a
@@ -301,7 +288,7 @@ def test_one_unnamed_runner_is_named_after_the_host(sim_inventory: Callable,
 
 
 def test_check_mode_changes_nothing(sim_inventory: Callable, run_playbook: Callable,
-                                    github: RecordingGitHub) -> None:
+                                    github: RecordingGitHubServer) -> None:
     inv, host = runner_host(sim_inventory)
     run = run_playbook(ROLE_PLAY, inv, extra_vars=role_vars(github), check=True)
     run.assert_ok()

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from ansible_collections.winops.golang.plugins.plugin_utils.winsim.host import SimHost
-from support.github_server import ACCEPTED_TOKEN, GitHubServer
+from support.github_server import ACCEPTED_TOKEN
 from support.http_server import default_release_set
 from support.playbooks import REPO_ROOT, SimInventory
+from support.runner_fixtures import RecordingGitHubServer
 
 PLAYBOOK = REPO_ROOT / "playbooks" / "drift_report.yml"
 BUILD, SERVICE = "win-build-01", "win-svc-01"
@@ -70,28 +71,14 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-class RecordingGitHub(GitHubServer):
-    """The fake GitHub API, also keeping the token values it issued (to look for leaks)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.issued_values: list[str] = []
-
-    def _token(self, target: tuple[str, str], headers: dict[str, str]) -> tuple[int, dict, bytes]:
-        status, extra, body = super()._token(target, headers)
-        if status == 201:
-            self.issued_values.append(json.loads(body)["token"])
-        return status, extra, body
-
-
 @pytest.fixture
-def github() -> Iterator[RecordingGitHub]:
-    with RecordingGitHub() as server:
+def github() -> Iterator[RecordingGitHubServer]:
+    with RecordingGitHubServer() as server:
         server.add_release(RUNNER_VERSION)
         yield server
 
 
-def fleet(sim_inventory: Callable, releases: Path, github: RecordingGitHub,
+def fleet(sim_inventory: Callable, releases: Path, github: RecordingGitHubServer,
           tmp_path: Path) -> SimInventory:
     """A build host (one runner, _netrc credentials) and a service host (TCP tuning, one Go
     service), both fetching Go offline from the release share."""
@@ -154,7 +141,7 @@ def op(host: SimHost, op_name: str, **args: Any) -> dict[str, Any]:
 
 def test_drift_report_lists_exactly_what_changed_behind_ansibles_back(
         sim_inventory: Callable, run_playbook: Callable, releases: Path,
-        github: RecordingGitHub, tmp_path: Path) -> None:
+        github: RecordingGitHubServer, tmp_path: Path) -> None:
     inv = fleet(sim_inventory, releases, github, tmp_path)
     tasks = REPO_ROOT / "playbooks" / "tasks" / "deploy_services.yml"
     converge = CONVERGE.replace("{tasks}", str(tasks))
@@ -218,7 +205,7 @@ def test_drift_report_lists_exactly_what_changed_behind_ansibles_back(
     # no secret reaches the report
     for text in (json.dumps(report), page):
         assert NETRC_SECRET not in text and ACCEPTED_TOKEN not in text
-        assert github.issued_values and not any(token in text for token in github.issued_values)
+        assert github.issued_tokens() and not any(token in text for token in github.issued_tokens())
 
 
 def test_failed_and_unreachable_hosts_stay_in_the_report(
