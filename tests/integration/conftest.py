@@ -9,6 +9,7 @@ def test_something(sim_inventory, run_playbook, go_dl):
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from support.http_server import GoDownloadServer
+from support.http_server import GoDownloadServer, default_release_set
 from support.playbooks import PlaybookRun, SimInventory, write_sim_inventory
 from support.playbooks import run_playbook as _run_playbook
 
@@ -27,6 +28,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default release set on disk: the archives and ``index.json`` (go.dev's format),
+    written once per test module (the offline source of the role tests)."""
+    directory = tmp_path_factory.mktemp("releases")
+    release_set = default_release_set()
+    release_set.write(directory)
+    (directory / "index.json").write_text(json.dumps(release_set.index()), encoding="utf-8")
+    return directory
 
 
 @pytest.fixture

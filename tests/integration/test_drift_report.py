@@ -18,7 +18,6 @@ import pytest
 
 from ansible_collections.winops.golang.plugins.plugin_utils.winsim.host import SimHost
 from support.github_server import ACCEPTED_TOKEN
-from support.http_server import default_release_set
 from support.playbooks import REPO_ROOT, SimInventory
 from support.runner_fixtures import RecordingGitHubServer
 
@@ -59,16 +58,6 @@ CONVERGE = """
     - name: Deploy the services
       ansible.builtin.include_tasks: {tasks}
 """
-
-
-@pytest.fixture(scope="module")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default Go release set on disk with its ``index.json``."""
-    directory = tmp_path_factory.mktemp("releases")
-    release_set = default_release_set()
-    release_set.write(directory)
-    (directory / "index.json").write_text(json.dumps(release_set.index()), encoding="utf-8")
-    return directory
 
 
 @pytest.fixture

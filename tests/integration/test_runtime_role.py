@@ -7,7 +7,6 @@ host maps to a local directory. The last test runs the molecule scenario.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from ansible_collections.winops.golang.plugins.plugin_utils.winsim.host import SimHost
-from support.http_server import GoDownloadServer, default_release_set
+from support.http_server import GoDownloadServer
 from support.molecule import run_scenario
 from support.playbooks import PlaybookRun, run_counted
 
@@ -55,16 +54,6 @@ def activate(spec: str) -> str:
 
 
 # ------------------------------------------------------------------- helpers
-
-
-@pytest.fixture(scope="module")
-def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default release set on disk: the archives and ``index.json`` (go.dev's format)."""
-    directory = tmp_path_factory.mktemp("releases")
-    release_set = default_release_set()
-    release_set.write(directory)
-    (directory / "index.json").write_text(json.dumps(release_set.index()), encoding="utf-8")
-    return directory
 
 
 def offline_host(sim_inventory: Callable, releases: Path, **host_vars: Any) -> Any:
